@@ -25,10 +25,25 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data, os.LookupEnv)
 }
 
+// LoadForClient is Load for commands that only need addresses and paths from the file (ficus route,
+// ficus audit): every rule is checked except that secrets are not resolved, so an operator's machine
+// needs none of the server's token variables or files. Token.Secret and Override.Secret stay empty.
+func LoadForClient(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return parse(path, data, &checker{env: os.LookupEnv, skipSecrets: true})
+}
+
 // Parse is Load without the file system for the config itself: file names the config in messages and
 // anchors relative paths, data is its content, and env looks up environment variables (os.LookupEnv in
 // production, a map in tests). Files the config names (token_file, ...) are still read.
 func Parse(file string, data []byte, env func(string) (string, bool)) (*Config, error) {
+	return parse(file, data, &checker{env: env})
+}
+
+func parse(file string, data []byte, k *checker) (*Config, error) {
 	root, p := parseYAML(data)
 	if p != nil {
 		return nil, errorOf(file, []Problem{*p})
@@ -39,7 +54,7 @@ func Parse(file string, data []byte, env func(string) (string, bool)) (*Config, 
 	d.decode(root, reflect.ValueOf(c).Elem(), "")
 	c.resolvePaths(filepath.Dir(file))
 	problems := d.problems
-	for _, vp := range c.validate(env) {
+	for _, vp := range c.check(k) {
 		if d.underFailed(vp.Path) {
 			continue
 		}

@@ -200,3 +200,35 @@ func TestExampleConfigIsValid(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestLoadForClientNeedsNoSecretsButStillChecksTheRest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ficus.yaml")
+	body := `admin:
+  listen: 127.0.0.1:9191
+  tokens: [{name: ops, role: operator, token_env: FICUS_NOT_SET_ANYWHERE}]
+backends:
+  legacy: {urls: [http://127.0.0.1:8001]}
+  modern: {urls: [http://127.0.0.1:8002]}
+routes:
+  - name: all
+`
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil {
+		t.Fatal("Load accepted a token whose variable is not set")
+	}
+	c, err := LoadForClient(path)
+	if err != nil {
+		t.Fatalf("LoadForClient: %v", err)
+	}
+	if c.Admin.Listen != "127.0.0.1:9191" || c.Admin.Tokens[0].Secret != "" {
+		t.Fatalf("LoadForClient gave admin %+v", c.Admin)
+	}
+	bad := strings.Replace(body, "token_env: FICUS_NOT_SET_ANYWHERE", "token_env: A, token_file: b", 1)
+	os.WriteFile(path, []byte(bad), 0o644)
+	if _, err := LoadForClient(path); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("LoadForClient accepted both token_env and token_file: %v", err)
+	}
+}

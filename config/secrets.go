@@ -91,6 +91,8 @@ func (k *checker) override(o *Override) {
 func (k *checker) secret(p, kind, envName, fileName string) string {
 	envKey, fileKey := kind+"_env", kind+"_file"
 	switch {
+	case k.skipSecrets && (envName == "") != (fileName == ""):
+		return ""
 	case envName != "" && fileName != "":
 		k.add(p, "set one of %s and %s, not both", envKey, fileKey)
 	case envName != "":

@@ -31,6 +31,8 @@ func (c *Config) Validate() error {
 type checker struct {
 	problems []Problem
 	env      func(string) (string, bool)
+	// skipSecrets leaves secrets unresolved (their keys are still checked), for LoadForClient.
+	skipSecrets bool
 }
 
 func (k *checker) add(path, format string, args ...any) {
@@ -40,7 +42,10 @@ func (k *checker) add(path, format string, args ...any) {
 // validate checks c and resolves its secrets. Paths in the problems are filled, lines are not: Parse
 // knows them, Validate does not.
 func (c *Config) validate(env func(string) (string, bool)) []Problem {
-	k := &checker{env: env}
+	return c.check(&checker{env: env})
+}
+
+func (c *Config) check(k *checker) []Problem {
 	k.listeners(c)
 	if c.Store == "" {
 		k.add("store", "must not be empty; the default is %q", DefaultStore)

@@ -51,7 +51,7 @@ directly, so these commands work whether or not 'ficus serve' is running.`,
 func (f *auditFlags) open(ctx context.Context) (*sqlite.DB, error) {
 	path := f.store
 	if path == "" {
-		cfg, err := config.Load(f.config)
+		cfg, err := config.LoadForClient(f.config)
 		if err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ func newRouteCmd(g *globals) *cobra.Command {
 canary with a weight, modern) and to change it. A change applies to the very next request, is kept
 across restarts and is recorded in the audit log under the token's name.
 
-The API is found with --admin, else $FICUS_ADMIN, else the admin.listen of --config FILE, else
+The API is found with --admin, else the admin.listen of --config FILE, else $FICUS_ADMIN, else
 ` + routeDefaultAdmin + `. Reads need a token only when the server has tokens configured;
 changes always need an operator or admin token (--token, else $FICUS_TOKEN).`,
 		Example: `  ficus route list
@@ -49,7 +49,7 @@ changes always need an operator or admin token (--token, else $FICUS_TOKEN).`,
 		Args: cobra.NoArgs,
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&f.admin, "admin", "", "admin API URL (default $FICUS_ADMIN, else admin.listen of --config, else "+routeDefaultAdmin+")")
+	pf.StringVar(&f.admin, "admin", "", "admin API URL (default admin.listen of --config, else $FICUS_ADMIN, else "+routeDefaultAdmin+")")
 	pf.StringVar(&f.token, "token", "", "bearer token for the admin API (default $FICUS_TOKEN, which unlike this flag stays out of the process list)")
 	pf.StringVarP(&f.config, "config", "c", "", "config file whose admin.listen locates the admin API")
 	cmd.AddCommand(newRouteListCmd(g, f), newRouteGetCmd(g, f), newRouteSetCmd(g, f), newRouteRollbackCmd(g, f))
@@ -204,20 +204,21 @@ func (f *routeFlags) explain(err error) error {
 	return err
 }
 
-// routeAdminURL picks the admin API's URL: the --admin flag, else $FICUS_ADMIN, else the admin.listen
-// of the config file, else the default listener. An address without a scheme gets http://.
+// routeAdminURL picks the admin API's URL: the --admin flag, else the admin.listen of an explicitly
+// given --config file, else $FICUS_ADMIN, else the default listener. An explicit file beats the
+// environment so that a FICUS_ADMIN left in a shell cannot redirect a command aimed at another file. An address without a scheme gets http://.
 func routeAdminURL(flag, env, configPath string) (string, error) {
 	switch {
 	case flag != "":
 		return routeWithScheme(flag), nil
-	case env != "":
-		return routeWithScheme(env), nil
 	case configPath != "":
-		cfg, err := config.Load(configPath)
+		cfg, err := config.LoadForClient(configPath)
 		if err != nil {
 			return "", fmt.Errorf("find the admin API in %s: %w", configPath, err)
 		}
 		return "http://" + routeDialable(cfg.Admin.Listen), nil
+	case env != "":
+		return routeWithScheme(env), nil
 	}
 	return routeDefaultAdmin, nil
 }

@@ -275,8 +275,8 @@ func TestRouteFindsTheAdminAPI(t *testing.T) {
 		name, flag, env, config, want string
 	}{
 		{"the flag wins", "http://flag:1", "http://env:2", cfgPath, "http://flag:1"},
-		{"the environment comes next", "", "http://env:2", cfgPath, "http://env:2"},
-		{"then the config file's admin.listen, dialed on loopback", "", "", cfgPath, "http://127.0.0.1:9191"},
+		{"an explicit config file's admin.listen comes next, dialed on loopback", "", "http://env:2", cfgPath, "http://127.0.0.1:9191"},
+		{"then the environment", "", "http://env:2", "", "http://env:2"},
 		{"else the default listener", "", "", "", "http://127.0.0.1:9090"},
 		{"an address without scheme gets http", "10.0.0.5:9090", "", "", "http://10.0.0.5:9090"},
 		{"https is kept", "https://ficus.internal", "", "", "https://ficus.internal"},

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs ../shared/bench/proxy-peers.sh with two ficus candidates in one run, so that ratios hold:
+#   ficus         stage legacy, in front of 127.0.0.1:18080 (the peers' upstream)
+#   ficus-canary  stage canary at weight 50, legacy 127.0.0.1:18080, modern 127.0.0.1:18090, sticky by client IP
+# Extra arguments go to proxy-peers.sh (e.g. -d 10 -r 3). Needs nginx, haproxy, caddy, wrk (see docs/benchmarks.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS=${PEERS:-../shared/bench/proxy-peers.sh}
+[ -x bin/ficus ] || go build -trimpath -o bin/ficus ./cmd/ficus
+W=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+
+start() { # name proxy-port admin-port stage weight
+  cat >"$W/$1.yaml" <<YAML
+listen: 127.0.0.1:$2
+admin: {listen: 127.0.0.1:$3}
+store: $W/$1.db
+log: {level: warn}
+backends:
+  legacy: {urls: [http://127.0.0.1:18080]}
+  modern: {urls: [http://127.0.0.1:18090]}
+routes:
+  - name: all
+    stage: $4
+$( [ "$4" = canary ] && echo "    weight: $5" )
+YAML
+  bin/ficus serve --config "$W/$1.yaml" 2>"$W/$1.log" &
+  PIDS+=($!)
+}
+start ficus 18085 19085 legacy 0
+start ficus-canary 18086 19086 canary 50
+"$PEERS" "$@" --candidate ficus=18085 --candidate ficus-canary=18086
