@@ -8,8 +8,9 @@ build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/ficus
 
 # demo builds ficus and the example services and runs the guided end-to-end demo.
+# DEMO_FLAGS=--keep leaves everything running afterwards so you can look around.
 demo: build
-	$(GO) run ./examples/demo --ficus $(BIN)
+	$(GO) run ./examples/demo --ficus $(BIN) $(DEMO_FLAGS)
 
 # test installs what the tests need (Debian packages) when it is missing, then runs every test.
 test: test-deps

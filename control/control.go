@@ -9,10 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -191,8 +188,8 @@ func (s *Service) status(r *config.Route) ficus.RouteStatus {
 	}
 	return ficus.RouteStatus{
 		RouteState:   st,
-		Match:        MatchSummary(r.Match),
-		Sticky:       StickySummary(r.Sticky),
+		Match:        r.Match.String(),
+		Sticky:       r.Sticky.String(),
 		Source:       source,
 		ConfigStage:  r.Stage,
 		ConfigWeight: r.Weight,
@@ -206,40 +203,4 @@ func stageJSON(st ficus.RouteState) json.RawMessage {
 		Weight float64     `json:"weight"`
 	}{st.Stage, st.Weight})
 	return b
-}
-
-// MatchSummary renders a route's match conditions in one line, e.g. "GET,PUT api.example.com/api/users/{id}".
-func MatchSummary(m config.Match) string {
-	var parts []string
-	if len(m.Methods) > 0 {
-		parts = append(parts, strings.Join(m.Methods, ","))
-	}
-	p := m.Path
-	switch {
-	case m.PathPrefix != "":
-		p = strings.TrimSuffix(m.PathPrefix, "/") + "/*"
-	case p == "":
-		p = "/*"
-	}
-	parts = append(parts, m.Host+p)
-	for _, name := range slices.Sorted(maps.Keys(m.Headers)) {
-		parts = append(parts, name+"="+m.Headers[name])
-	}
-	if m.Host == "" && m.Path == "" && m.PathPrefix == "" && len(m.Methods) == 0 && len(m.Headers) == 0 {
-		return "* (catch-all)"
-	}
-	return strings.Join(parts, " ")
-}
-
-// StickySummary says which key assigns a canary client, in order of preference.
-func StickySummary(s config.Sticky) string {
-	var keys []string
-	if s.Header != "" {
-		keys = append(keys, "header "+s.Header)
-	}
-	if s.Cookie != "" {
-		keys = append(keys, "cookie "+s.Cookie)
-	}
-	keys = append(keys, "client IP")
-	return strings.Join(keys, ", then ")
 }
