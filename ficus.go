@@ -16,15 +16,21 @@ import (
 // Stage is where a route stands in its move from legacy to modern.
 type Stage string
 
-// The stages a route can be in. StageCanary sends a sticky share of clients (the route's weight) to modern.
+// The stages a route can be in. StageShadow serves every client from legacy and mirrors requests to
+// modern to compare the answers; StageCanary sends a sticky share of clients (the route's weight) to
+// modern.
 const (
 	StageLegacy Stage = "legacy"
+	StageShadow Stage = "shadow"
 	StageCanary Stage = "canary"
 	StageModern Stage = "modern"
 )
 
 // Stages lists every valid stage, in the order a migration goes through them.
-var Stages = []Stage{StageLegacy, StageCanary, StageModern}
+var Stages = []Stage{StageLegacy, StageShadow, StageCanary, StageModern}
+
+// StageList is the valid stages for messages: "legacy, shadow, canary, modern".
+const StageList = "legacy, shadow, canary, modern"
 
 // Valid reports whether s is one of Stages.
 func (s Stage) Valid() bool {
@@ -59,7 +65,7 @@ type RouteState struct {
 	// Stage is the route's stage.
 	Stage Stage `json:"stage"`
 	// Weight is the share of clients, in percent (0-100, two decimals are honoured), that a canary
-	// sends to modern. It is 0 for legacy and 100 for modern.
+	// sends to modern. It is 0 for legacy and shadow and 100 for modern.
 	Weight float64 `json:"weight"`
 	// UpdatedAt is when the state was last changed; zero when it comes from the config file.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
@@ -70,13 +76,13 @@ type RouteState struct {
 // Normalize fills the weight implied by the stage (legacy 0, modern 100) and validates the state.
 func (s RouteState) Normalize() (RouteState, error) {
 	if !s.Stage.Valid() {
-		return s, Errorf(EInvalid, "stage %q is not one of legacy, canary, modern", s.Stage)
+		return s, Errorf(EInvalid, "stage %q is not one of "+StageList, s.Stage)
 	}
 	if s.Weight < 0 || s.Weight > MaxWeight {
 		return s, Errorf(EInvalid, "weight %v is outside 0-100", s.Weight)
 	}
 	switch s.Stage {
-	case StageLegacy:
+	case StageLegacy, StageShadow:
 		s.Weight = 0
 	case StageModern:
 		s.Weight = MaxWeight

@@ -255,9 +255,9 @@ func TestSetStageRefusesInvalidStates(t *testing.T) {
 		wantStatus       int
 		wantMessage      string
 	}{
-		{"an unknown stage", "/api/v1/routes/users/stage", `{"stage":"beta"}`, 400, `stage "beta" is not one of legacy, canary, modern`},
+		{"an unknown stage", "/api/v1/routes/users/stage", `{"stage":"beta"}`, 400, `stage "beta" is not one of legacy, shadow, canary, modern`},
 		{"a weight over 100", "/api/v1/routes/users/stage", `{"stage":"canary","weight":101}`, 400, `weight 101 is outside 0-100`},
-		{"a missing stage", "/api/v1/routes/users/stage", `{"weight":10}`, 400, `field "stage" is required: one of legacy, canary, modern`},
+		{"a missing stage", "/api/v1/routes/users/stage", `{"weight":10}`, 400, `field "stage" is required: one of legacy, shadow, canary, modern`},
 		{"a canary without weight", "/api/v1/routes/users/stage", `{"stage":"canary"}`, 400,
 			`field "weight" is required for stage canary: the percent of clients sent to modern`},
 		{"an unknown route", "/api/v1/routes/nope/stage", `{"stage":"modern"}`, 404, `no route named "nope"`},

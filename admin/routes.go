@@ -44,7 +44,7 @@ func (s *server) setStage(w http.ResponseWriter, r *http.Request, actor string) 
 		return err
 	}
 	if req.Stage == nil {
-		return ficus.Errorf(ficus.EInvalid, `field "stage" is required: one of legacy, canary, modern`)
+		return ficus.Errorf(ficus.EInvalid, `field "stage" is required: one of `+ficus.StageList)
 	}
 	if *req.Stage == ficus.StageCanary && req.Weight == nil {
 		return ficus.Errorf(ficus.EInvalid, `field "weight" is required for stage canary: the percent of clients sent to modern`)

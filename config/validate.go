@@ -235,7 +235,7 @@ func (k *checker) stage(p string, r *Route) {
 	w := r.Weight
 	switch {
 	case !r.Stage.Valid():
-		k.add(p+".stage", "%q is not one of legacy, canary, modern", r.Stage)
+		k.add(p+".stage", "%q is not one of "+ficus.StageList, r.Stage)
 	case math.IsNaN(w) || w < 0 || w > ficus.MaxWeight:
 		k.add(p+".weight", "%v is outside 0-100", w)
 	case math.Round(w*100)/100 != w:

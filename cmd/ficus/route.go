@@ -111,10 +111,12 @@ func newRouteSetCmd(g *globals, f *routeFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "set ROUTE --stage STAGE [--weight PERCENT]",
 		Short: "Move a route to a stage (and canary weight)",
-		Long: `set changes a route's stage: legacy (every client to legacy), canary (--weight percent of clients,
-chosen by the route's sticky key, to modern) or modern (every client to modern). The weight may have
+		Long: `set changes a route's stage: legacy (every client to legacy), shadow (every client to legacy, and
+requests mirrored to modern to compare the answers: see 'ficus diff'), canary (--weight percent of
+clients, chosen by the route's sticky key, to modern) or modern (every client to modern). The weight may have
 two decimals. Needs an operator or admin token.`,
-		Example: `  ficus route set users --stage canary --weight 5
+		Example: `  ficus route set users --stage shadow
+  ficus route set users --stage canary --weight 5
   ficus route set users --stage canary --weight 25
   ficus route set users --stage modern`,
 		Args: cobra.ExactArgs(1),
@@ -138,7 +140,7 @@ two decimals. Needs an operator or admin token.`,
 			return printRouteChange(g, before, after, "by")
 		},
 	}
-	cmd.Flags().StringVar(&stage, "stage", "", "legacy, canary or modern (required)")
+	cmd.Flags().StringVar(&stage, "stage", "", "legacy, shadow, canary or modern (required)")
 	cmd.Flags().Float64Var(&weight, "weight", 0, "percent of clients sent to modern, 0-100 (required with --stage canary)")
 	_ = cmd.MarkFlagRequired("stage")
 	return cmd
@@ -149,7 +151,7 @@ func routeStageFromFlags(route, stage string, weight float64, weightSet bool) (f
 	st := ficus.RouteState{Route: route, Stage: ficus.Stage(stage), Weight: weight}
 	switch {
 	case !st.Stage.Valid():
-		return st, fmt.Errorf("--stage %q is not one of legacy, canary, modern", stage)
+		return st, fmt.Errorf("--stage %q is not one of "+ficus.StageList, stage)
 	case st.Stage == ficus.StageCanary && !weightSet:
 		return st, errors.New("--weight is required with --stage canary: the percent of clients sent to modern")
 	case st.Stage != ficus.StageCanary && weightSet:

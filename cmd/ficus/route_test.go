@@ -235,7 +235,7 @@ func TestRouteErrors(t *testing.T) {
 			"--weight is required with --stage canary: the percent of clients sent to modern"},
 		{"a weight with a stage that implies one", nil, []string{"set", "users", "--stage", "modern", "--weight", "50"},
 			"--weight only applies to --stage canary; modern implies its own weight"},
-		{"an unknown stage", nil, []string{"set", "users", "--stage", "beta"}, `--stage "beta" is not one of legacy, canary, modern`},
+		{"an unknown stage", nil, []string{"set", "users", "--stage", "beta"}, `--stage "beta" is not one of legacy, shadow, canary, modern`},
 		{"a missing stage", nil, []string{"set", "users"}, `required flag(s) "stage" not set`},
 		{"a weight out of range", routeTestTokens, []string{"set", "users", "--stage", "canary", "--weight", "150", "--token", routeOperatorToken},
 			"weight 150 is outside 0-100"},
