@@ -30,6 +30,12 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// ShutdownTimeout bounds how long a graceful shutdown waits for in-flight requests. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// Shadow configures the parallel run (stage shadow, and canary with shadow.in_canary): how mirrored
+	// requests are queued and sent. The zero value means the defaults.
+	Shadow Shadow `yaml:"shadow"`
+	// Diff configures how legacy and modern answers are compared, for every route; a route's own diff
+	// section adds to it.
+	Diff Diff `yaml:"diff"`
 	// Backends are the two sides.
 	Backends Backends `yaml:"backends"`
 	// Routes are matched in file order; the first match wins.
@@ -185,6 +191,11 @@ type Route struct {
 	Weight float64 `yaml:"weight"`
 	// Sticky chooses the key that assigns a client to a side in stage canary.
 	Sticky Sticky `yaml:"sticky"`
+	// Mirror says which requests of the route are shadowed to modern and compared. The zero value
+	// mirrors every GET, HEAD and OPTIONS request in stage shadow.
+	Mirror Mirror `yaml:"mirror"`
+	// Diff adds route-specific comparison rules to the global ones.
+	Diff RouteDiff `yaml:"diff"`
 
 	// Line is the line of the route in the file, for error messages. Not part of the YAML.
 	Line int `yaml:"-"`
@@ -215,6 +226,95 @@ type Sticky struct {
 	Header string `yaml:"header"`
 	// Cookie names a cookie such as session_id.
 	Cookie string `yaml:"cookie"`
+}
+
+// Shadow configures the mirroring machinery shared by every route.
+type Shadow struct {
+	// Workers is the number of goroutines sending mirrored requests. Default 8.
+	Workers int `yaml:"workers"`
+	// Queue is how many mirrored requests may wait for a worker; when it is full a request is not
+	// mirrored and the skip is counted (reason queue_full). Default 1024.
+	Queue int `yaml:"queue"`
+	// Timeout bounds each mirrored request to modern (and the second legacy request). Default 5s.
+	Timeout Duration `yaml:"timeout"`
+	// MaxBody is the largest response body, in bytes, that is kept for comparison; larger bodies are
+	// still served in full but the comparison is skipped (reason body_too_large). Default 1048576.
+	MaxBody int `yaml:"max_body"`
+	// Header is added to every mirrored request (value "1") so that modern can tell a shadow request.
+	// Default "X-Ficus-Shadow".
+	Header string `yaml:"header"`
+	// Samples is how many sample pairs are kept per field. Default 5.
+	Samples int `yaml:"samples"`
+}
+
+// Diff is the comparison configuration shared by every route.
+type Diff struct {
+	// Headers lists the response headers compared. Empty: Content-Type, Cache-Control, Expires,
+	// Location, Vary, Content-Language.
+	Headers []string `yaml:"headers"`
+	// IgnoreHeaders are left out of Headers.
+	IgnoreHeaders []string `yaml:"ignore_headers"`
+	// Ignore lists JSON path patterns whose differences are dropped: $.a.b, $.items[*].updated_at,
+	// $..etag, $['odd key'].
+	Ignore []string `yaml:"ignore"`
+	// Unordered lists JSON path patterns of arrays compared without regard to order.
+	Unordered []string `yaml:"unordered"`
+	// Text is how non-JSON bodies are normalised before comparing: "exact" (default) or a
+	// comma-separated list of newlines, trim, collapse.
+	Text string `yaml:"text"`
+	// Noise sets the thresholds above which a field that also differs between two legacy answers still
+	// counts as a defect.
+	Noise Noise `yaml:"noise"`
+	// Redact configures what is removed from samples before they are stored or shown.
+	Redact Redact `yaml:"redact"`
+}
+
+// Noise holds the noise-cancellation thresholds: a field counts as a defect only when its
+// legacy-vs-modern difference rate exceeds its legacy-vs-legacy rate by more than Relative (as a
+// fraction of the noise rate) and by more than Absolute (as a fraction of requests).
+type Noise struct {
+	// Relative is the relative threshold. Default 0.2 (20%).
+	Relative float64 `yaml:"relative"`
+	// Absolute is the absolute threshold. Default 0.0003 (0.03% of requests).
+	Absolute float64 `yaml:"absolute"`
+}
+
+// Redact configures redaction of samples.
+type Redact struct {
+	// Disabled turns off redaction (the built-in detectors for e-mail addresses, card numbers, bearer
+	// tokens and API keys, and Paths). Authorization, Cookie and Set-Cookie are never stored regardless.
+	// Default false: redaction is on.
+	Disabled bool `yaml:"disabled"`
+	// Paths are JSON path patterns whose values are always redacted.
+	Paths []string `yaml:"paths"`
+}
+
+// Mirror says which requests of a route are shadowed.
+type Mirror struct {
+	// Sample is the fraction (0-1) of eligible requests that are mirrored. Default 1.
+	Sample *float64 `yaml:"sample"`
+	// Writes also mirrors methods other than GET, HEAD and OPTIONS. Dangerous: modern then performs
+	// every write a second time; only enable it when modern writes to a scratch database. Default false.
+	Writes bool `yaml:"writes"`
+	// InCanary keeps mirroring the requests that a canary still serves from legacy, so the diff rate is
+	// measured all the way to 100%. Default false.
+	InCanary bool `yaml:"in_canary"`
+	// Noise sends each mirrored request to legacy a second time and compares the two legacy answers,
+	// so that fields that differ between any two calls (timestamps, random ids) are reported as noise
+	// rather than defects. Doubles the mirrored load on legacy. Default false.
+	Noise bool `yaml:"noise"`
+}
+
+// RouteDiff adds route-specific comparison rules to the global Diff.
+type RouteDiff struct {
+	// Ignore adds JSON path patterns whose differences are dropped.
+	Ignore []string `yaml:"ignore"`
+	// IgnoreHeaders adds headers left out of the comparison.
+	IgnoreHeaders []string `yaml:"ignore_headers"`
+	// Unordered adds JSON path patterns of arrays compared without regard to order.
+	Unordered []string `yaml:"unordered"`
+	// Redact adds JSON path patterns whose values are always redacted.
+	Redact []string `yaml:"redact"`
 }
 
 // Duration is a time.Duration written as "5s", "1m30s" in YAML.

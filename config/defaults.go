@@ -24,6 +24,15 @@ const (
 	DefaultMaxFails        = 1
 	DefaultCooldown        = 10 * time.Second
 	DefaultStage           = ficus.StageLegacy
+	DefaultShadowWorkers   = 8
+	DefaultShadowQueue     = 1024
+	DefaultShadowTimeout   = 5 * time.Second
+	DefaultShadowMaxBody   = 1 << 20
+	DefaultShadowHeader    = "X-Ficus-Shadow"
+	DefaultShadowSamples   = 5
+	DefaultNoiseRelative   = 0.2
+	DefaultNoiseAbsolute   = 0.0003
+	DefaultMirrorSample    = 1.0
 )
 
 // defaulter is implemented by the types that have defaults. The decoder calls setDefaults on every
@@ -46,6 +55,8 @@ func (c *Config) setDefaults() {
 	}
 	c.Log.setDefaults()
 	setDuration(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	c.Shadow.setDefaults()
+	c.Diff.Noise.setDefaults()
 	c.Backends.Legacy.setDefaults()
 	c.Backends.Modern.setDefaults()
 	for i := range c.Routes {
@@ -81,6 +92,40 @@ func (b *Backend) setDefaults() {
 func (r *Route) setDefaults() {
 	if r.Stage == "" {
 		r.Stage = DefaultStage
+	}
+	r.Mirror.setDefaults()
+}
+
+func (s *Shadow) setDefaults() {
+	setInt(&s.Workers, DefaultShadowWorkers)
+	setInt(&s.Queue, DefaultShadowQueue)
+	setDuration(&s.Timeout, DefaultShadowTimeout)
+	if s.MaxBody == 0 {
+		s.MaxBody = DefaultShadowMaxBody
+	}
+	setString(&s.Header, DefaultShadowHeader)
+	setInt(&s.Samples, DefaultShadowSamples)
+}
+
+func (n *Noise) setDefaults() {
+	if n.Relative == 0 {
+		n.Relative = DefaultNoiseRelative
+	}
+	if n.Absolute == 0 {
+		n.Absolute = DefaultNoiseAbsolute
+	}
+}
+
+func (m *Mirror) setDefaults() {
+	if m.Sample == nil {
+		v := DefaultMirrorSample
+		m.Sample = &v
+	}
+}
+
+func setInt(i *int, def int) {
+	if *i == 0 {
+		*i = def
 	}
 }
 

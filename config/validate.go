@@ -60,6 +60,8 @@ func (c *Config) check(k *checker) []Problem {
 	k.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	k.oneOf("log.format", c.Log.Format, "text", "json")
 	k.positive("shutdown_timeout", c.ShutdownTimeout)
+	k.shadow(&c.Shadow)
+	k.diff(&c.Diff)
 	k.backend("backends.legacy", &c.Backends.Legacy)
 	k.backend("backends.modern", &c.Backends.Modern)
 	k.routes(c.Routes)
@@ -213,6 +215,8 @@ func (k *checker) routes(routes []Route) {
 		k.match(p+".match", &r.Match)
 		k.headerName(p+".sticky.header", r.Sticky.Header)
 		k.cookieName(p+".sticky.cookie", r.Sticky.Cookie)
+		k.mirror(p+".mirror", &r.Mirror)
+		k.routeDiff(p+".diff", &r.Diff)
 		if catchAll < 0 && matchesAll(r.Match) {
 			catchAll = i
 		}
