@@ -142,7 +142,7 @@ func TestWithStateErrors(t *testing.T) {
 		wantCode string
 	}{
 		{name: "an unknown route is not found", st: ficus.RouteState{Route: "nope", Stage: ficus.StageModern}, wantCode: ficus.ENotFound},
-		{name: "an unknown stage is invalid", st: ficus.RouteState{Route: "a", Stage: "shadow"}, wantCode: ficus.EInvalid},
+		{name: "an unknown stage is invalid", st: ficus.RouteState{Route: "a", Stage: "cutover"}, wantCode: ficus.EInvalid},
 		{name: "a negative weight is invalid", st: ficus.RouteState{Route: "a", Stage: ficus.StageCanary, Weight: -3}, wantCode: ficus.EInvalid},
 	}
 	for _, tt := range tests {
@@ -157,7 +157,7 @@ func TestWithStateErrors(t *testing.T) {
 }
 
 func TestStagesPickTheirSide(t *testing.T) {
-	for stage, want := range map[ficus.Stage]ficus.Side{ficus.StageLegacy: ficus.SideLegacy, ficus.StageModern: ficus.SideModern} {
+	for stage, want := range map[ficus.Stage]ficus.Side{ficus.StageLegacy: ficus.SideLegacy, ficus.StageShadow: ficus.SideLegacy, ficus.StageModern: ficus.SideModern} {
 		table := mustCompileTable(t, &config.Config{Routes: []config.Route{{Name: "r", Stage: stage}}}, nil)
 		if d, _ := table.Decide(newRouteRequest("GET", "/")); d.Side != want || d.By != ByStage {
 			t.Errorf("stage %s: %s by %s, want %s by stage", stage, d.Side, d.By, want)
