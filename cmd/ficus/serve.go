@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ficus-dev/ficus"
+	"github.com/ficus-dev/ficus/admin"
+	"github.com/ficus-dev/ficus/config"
+	"github.com/ficus-dev/ficus/control"
+	"github.com/ficus-dev/ficus/gateway"
+	"github.com/ficus-dev/ficus/store/sqlite"
+	"github.com/ficus-dev/ficus/telemetry"
+)
+
+func init() { commands = append(commands, newServeCmd) }
+
+func newServeCmd(g *globals) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway (proxy listener) and the admin listener",
+		Long: `serve runs the gateway in front of the legacy and modern backends of the config file, and the
+admin listener with the REST API (/api/v1), /metrics, /healthz and /readyz.
+
+Route stages changed at run time (ficus route set, the API) are kept in the store and survive a
+restart. SIGHUP reloads the config file; when the new file is invalid the old config stays in force
+and the problems are logged. SIGINT or SIGTERM stop gracefully: in-flight requests are drained for
+up to shutdown_timeout.`,
+		Example: `  ficus serve --config ficus.yaml
+  kill -HUP $(pidof ficus)   # reload the config file`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), path, g.stderr, nil)
+		},
+	}
+	cmd.Flags().StringVarP(&path, "config", "c", "ficus.yaml", "config file")
+	return cmd
+}
+
+// serveReady, when not nil, receives the bound proxy and admin addresses once both listen; tests use it
+// to run serve on port 0.
+type serveReady func(proxy, admin net.Addr)
+
+func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady) error {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	log, err := telemetry.NewLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	st, err := sqlite.Open(ctx, cfg.Store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	states, err := control.LoadStates(ctx, st)
+	if err != nil {
+		return err
+	}
+	reg, metrics := telemetry.NewRegistry()
+	accessLog, closeAccess, err := openAccessLog(cfg.Log)
+	if err != nil {
+		return err
+	}
+	defer closeAccess()
+	gw, err := gateway.New(cfg, states, gateway.Options{Registerer: reg, Logger: log, AccessLog: accessLog})
+	if err != nil {
+		return fmt.Errorf("start gateway: %w", err)
+	}
+	defer gw.Close()
+	svc, err := control.New(ctx, cfg, st, gw, control.Options{})
+	if err != nil {
+		return err
+	}
+
+	var adminHandler atomic.Pointer[http.Handler]
+	setAdmin := func(cfg *config.Config) {
+		h := admin.New(admin.Options{Routes: svc, Audit: st, Tokens: cfg.Admin.Tokens, Metrics: metrics, Logger: log,
+			Ready: func() error { return st.Ping(context.Background()) }})
+		adminHandler.Store(&h)
+	}
+	setAdmin(cfg)
+
+	proxySrv, err := gateway.NewServer(cfg, gw)
+	if err != nil {
+		return err
+	}
+	proxyLn, err := listen(cfg.Listen, "proxy")
+	if err != nil {
+		return err
+	}
+	adminLn, err := listen(cfg.Admin.Listen, "admin")
+	if err != nil {
+		proxyLn.Close()
+		return err
+	}
+	adminSrv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*adminHandler.Load()).ServeHTTP(w, r) }),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	errc := make(chan error, 2)
+	go func() { errc <- serveOn(proxySrv, proxyLn, cfg.TLS != nil) }()
+	go func() { errc <- serveOn(adminSrv, adminLn, false) }()
+	log.Info("ficus serving", "proxy", proxyLn.Addr().String(), "admin", adminLn.Addr().String(),
+		"config", cfg.File, "store", cfg.Store, "routes", len(cfg.Routes))
+	if ready != nil {
+		ready(proxyLn.Addr(), adminLn.Addr())
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	current := cfg
+	for {
+		select {
+		case <-hup:
+			next, err := reload(current, svc, gw, log)
+			if err == nil {
+				current = next
+				setAdmin(next)
+			}
+		case err := <-errc:
+			shutdown(current, proxySrv, adminSrv, log)
+			return err
+		case <-ctx.Done():
+			log.Info("shutting down", "drain_timeout", current.ShutdownTimeout.D().String())
+			return shutdown(current, proxySrv, adminSrv, log)
+		}
+	}
+}
+
+// reload reads the config file again and installs it when it is valid. Listener addresses and the store
+// cannot change without a restart; such changes are logged and ignored.
+func reload(old *config.Config, svc *control.Service, gw *gateway.Gateway, log *slog.Logger) (*config.Config, error) {
+	next, err := config.Load(old.File)
+	if err != nil {
+		log.Error("reload failed; keeping the running config", "config", old.File, "error", err.Error())
+		return nil, err
+	}
+	if next.Listen != old.Listen || next.Admin.Listen != old.Admin.Listen || next.Store != old.Store || !sameTLS(next.TLS, old.TLS) {
+		log.Warn("listen addresses, TLS and store change only on restart; keeping the running ones")
+		next.Listen, next.Admin.Listen, next.Store, next.TLS = old.Listen, old.Admin.Listen, old.Store, old.TLS
+	}
+	err = svc.Reload(next, func(states []ficus.RouteState) error { return gw.Reload(next, states) })
+	if err != nil {
+		log.Error("reload failed; keeping the running config", "config", old.File, "error", err.Error())
+		return nil, err
+	}
+	log.Info("config reloaded", "config", next.File, "routes", len(next.Routes))
+	return next, nil
+}
+
+func sameTLS(a, b *config.ServerTLS) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func listen(addr, what string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s listener: %w", what, err)
+	}
+	return ln, nil
+}
+
+func serveOn(srv *http.Server, ln net.Listener, tls bool) error {
+	var err error
+	if tls {
+		err = srv.ServeTLS(ln, "", "")
+	} else {
+		err = srv.Serve(ln)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func shutdown(cfg *config.Config, proxy, admin *http.Server, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.D())
+	defer cancel()
+	// The proxy drains first so that the admin API (and /readyz) stay up while it does.
+	perr := proxy.Shutdown(ctx)
+	aerr := admin.Shutdown(ctx)
+	if err := errors.Join(perr, aerr); err != nil {
+		log.Warn("shutdown did not drain everything in time", "error", err.Error())
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func openAccessLog(c config.Log) (io.Writer, func(), error) {
+	if !c.Access {
+		return nil, func() {}, nil
+	}
+	if c.AccessFile == "" || c.AccessFile == "-" {
+		return os.Stdout, func() {}, nil
+	}
+	f, err := os.OpenFile(c.AccessFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open access log: %w", err)
+	}
+	return f, func() { f.Close() }, nil
+}
