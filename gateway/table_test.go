@@ -60,7 +60,7 @@ func TestCompileRejects(t *testing.T) {
 		{name: "a bad path template", cfg: config.Config{Routes: []config.Route{{Name: "r", Match: config.Match{Path: "/users/{id"}}}}},
 		{name: "a path prefix without a leading slash", cfg: config.Config{Routes: []config.Route{{Name: "r", Match: config.Match{PathPrefix: "api"}}}}},
 		{name: "a duplicate route name", cfg: config.Config{Routes: []config.Route{{Name: "r"}, {Name: "r"}}}},
-		{name: "an unknown stage", cfg: config.Config{Routes: []config.Route{{Name: "r", Stage: "shadow"}}}},
+		{name: "an unknown stage", cfg: config.Config{Routes: []config.Route{{Name: "r", Stage: "cutover"}}}},
 		{name: "a weight above 100", cfg: config.Config{Routes: []config.Route{{Name: "r", Stage: ficus.StageCanary, Weight: 101}}}},
 		{name: "an invalid persisted state", cfg: config.Config{Routes: []config.Route{{Name: "r"}}}, states: []ficus.RouteState{{Route: "r", Stage: ficus.StageCanary, Weight: -1}}},
 		{name: "an override without a secret", cfg: config.Config{Override: &config.Override{Header: "X-Ficus-Override"}}},
