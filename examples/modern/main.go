@@ -1,6 +1,6 @@
 // Command modern serves the sample shop API with the modern implementation (a router and a repository), for trying ficus out by hand:
 //
-//	go run ./examples/modern --listen 127.0.0.1:8002 [--db shop-modern.db]
+//	go run ./examples/modern --listen 127.0.0.1:8002 [--db shop-modern.db] [--price-bug]
 //
 // Without --db the data lives in memory and is seeded afresh at every start.
 package main
@@ -33,6 +33,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8002", "address to listen on")
 	dbPath := fs.String("db", "", "SQLite file to use, seeded when empty (default: in memory)")
+	var faults shop.Faults
+	fs.BoolVar(&faults.PriceBug, "price-bug", false, "answer a wrong price_cents for every fourth product (a defect for the parallel run to find)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,5 +48,5 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	fmt.Fprintf(stderr, "modern shop listening on http://%s\n", ln.Addr())
-	return shop.Serve(ctx, ln, shop.NewModern(db, shop.Faults{}))
+	return shop.Serve(ctx, ln, shop.NewModern(db, faults))
 }

@@ -12,8 +12,9 @@ import (
 // Faults are deliberate defects the modern implementation can be started with, so that the demo has
 // something for ficus to catch. The zero value is a faithful implementation.
 type Faults struct {
-	// Fields to come, one per demo scenario: a deliberate bug in one endpoint's answer, a noisy
-	// timestamp field that differs on every response, and a share of requests that fail with 500.
+	// PriceBug makes GET /api/products/{id} drop the last digit of price_cents for every fourth
+	// product (a rounding bug in the new pricing code): the defect the parallel run must find.
+	PriceBug bool
 }
 
 // NewModern returns the modern implementation of the shop API over db: a router with one handler per
@@ -35,7 +36,7 @@ func NewModern(db *sql.DB, faults Faults) http.Handler {
 
 type modern struct {
 	repo   repository
-	faults Faults // consulted by the handlers a fault applies to, once Faults has fields
+	faults Faults // consulted by the handlers a fault applies to
 }
 
 // modernHandler answers a request with a value to encode as JSON, or an error.
@@ -151,12 +152,22 @@ func (m *modern) listUserOrders(r *http.Request) (any, error) {
 	return m.repo.ordersOf(r.Context(), id)
 }
 
+// stampedOrder is one order with the time the answer was generated, as the legacy page had it.
+type stampedOrder struct {
+	order
+	GeneratedAt string `json:"generated_at"`
+}
+
 func (m *modern) getOrder(r *http.Request) (any, error) {
 	id, err := pathID(r, "order")
 	if err != nil {
 		return nil, err
 	}
-	return m.repo.order(r.Context(), id)
+	o, err := m.repo.order(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return stampedOrder{o, generatedAt()}, nil
 }
 
 func (m *modern) listProducts(r *http.Request) (any, error) { return m.repo.products(r.Context()) }
@@ -166,5 +177,9 @@ func (m *modern) getProduct(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.repo.product(r.Context(), id)
+	p, err := m.repo.product(r.Context(), id)
+	if err == nil && m.faults.PriceBug && p.ID%4 == 0 {
+		p.PriceCents = p.PriceCents / 10 * 10
+	}
+	return p, err
 }

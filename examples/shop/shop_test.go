@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -54,8 +56,12 @@ func do(t *testing.T, method, url, body string) response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{res.StatusCode, res.Header.Get("Content-Type"), string(b)}
+	return response{res.StatusCode, res.Header.Get("Content-Type"), stampPattern.ReplaceAllString(string(b), `"generated_at":"<stamp>"`)}
 }
+
+// stampPattern finds the generated_at field that differs on every call (by design: it is the demo's
+// noise); the comparisons below are about everything else.
+var stampPattern = regexp.MustCompile(`"generated_at":"[^"]*"`)
 
 // The cases run in order against both implementations, so a PUT is seen by the requests after it.
 var identicalCases = []struct {
@@ -137,7 +143,7 @@ func TestSeedIsTheDocumentedDataSet(t *testing.T) {
 		})
 	}
 	got := do(t, "GET", legacyURL+"/api/orders/1", "").body
-	want := `{"id":1,"user_id":18,"product_id":8,"quantity":2,"status":"paid","total_cents":4326,"created_at":"2022-03-01T22:00:00Z"}` + "\n"
+	want := `{"id":1,"user_id":18,"product_id":8,"quantity":2,"status":"paid","total_cents":4326,"created_at":"2022-03-01T22:00:00Z","generated_at":"<stamp>"}` + "\n"
 	if got != want {
 		t.Errorf("order 1 = %s, want %s", got, want)
 	}
@@ -170,4 +176,46 @@ func TestAFileDatabaseIsSeededOnceAndKeepsChanges(t *testing.T) {
 	if len(users) != SeedUsers {
 		t.Errorf("after reopening there are %d users, want %d (seeded twice?)", len(users), SeedUsers)
 	}
+}
+
+func TestAnOrderCarriesATimestampThatDiffersOnEveryCall(t *testing.T) {
+	legacyURL, modernURL := startBoth(t)
+	for _, base := range []string{legacyURL, modernURL} {
+		first, second := raw(t, base+"/api/orders/3"), raw(t, base+"/api/orders/3")
+		if !strings.Contains(first, `"generated_at":"`) || first == second {
+			t.Errorf("%s: two calls gave %s and %s; want a generated_at that differs", base, first, second)
+		}
+	}
+}
+
+func TestThePriceBugChangesEveryFourthProductOnly(t *testing.T) {
+	legacy := httptest.NewServer(NewLegacy(openTestDB(t)))
+	defer legacy.Close()
+	buggy := httptest.NewServer(NewModern(openTestDB(t), Faults{PriceBug: true}))
+	defer buggy.Close()
+	differ := 0
+	for id := 1; id <= SeedProducts; id++ {
+		path := fmt.Sprintf("/api/products/%d", id)
+		l, m := do(t, "GET", legacy.URL+path, ""), do(t, "GET", buggy.URL+path, "")
+		if (l != m) != (id%4 == 0) {
+			t.Errorf("product %d: legacy %s, modern %s", id, l.body, m.body)
+		}
+		if l != m {
+			differ++
+		}
+	}
+	if differ == 0 {
+		t.Fatal("the price bug changed no product")
+	}
+}
+
+func raw(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
 }
