@@ -212,3 +212,15 @@ type RouteService interface {
 	// Rollback sends every client of the route to legacy at once on behalf of actor.
 	Rollback(ctx context.Context, actor, name string) (RouteStatus, error)
 }
+
+// DiffStore persists the parallel run's aggregated results, one document per route. The documents
+// are opaque to the store (diff.Collector writes and reads them) and bounded in size by the collector.
+type DiffStore interface {
+	// SaveDiffReport stores doc as route's results, replacing any earlier document.
+	SaveDiffReport(ctx context.Context, route string, doc []byte) error
+	// DiffReports returns every stored document by route name.
+	DiffReports(ctx context.Context) (map[string][]byte, error)
+	// DeleteDiffReport removes route's results (there may be none) and appends e to the audit log in
+	// one transaction, sealing e into the hash chain; it returns the sealed entry.
+	DeleteDiffReport(ctx context.Context, route string, e AuditEntry) (AuditEntry, error)
+}

@@ -1,9 +1,11 @@
 // Package admin is ficus's admin HTTP API: health and readiness, metrics, the /api/v1 REST endpoints
-// that read and change routes and read the audit log, bearer-token authentication with roles, the
-// mapping of domain errors to HTTP statuses, the embedded OpenAPI document, and a Go client for it.
+// that read and change routes, read and reset the parallel run's diff results and read the audit
+// log, bearer-token authentication with roles, the mapping of domain errors to HTTP statuses, the
+// embedded OpenAPI document, and a Go client for it.
 //
-// It owns no state: route states come from a ficus.RouteService and audit entries from a
-// ficus.AuditLog, both wired in cmd/ficus. It does not listen; New returns an http.Handler.
+// It owns no state: route states come from a ficus.RouteService, diff results from a DiffService and
+// audit entries from a ficus.AuditLog, all wired in cmd/ficus. It does not listen; New returns an
+// http.Handler.
 package admin
 
 import (
@@ -21,6 +23,9 @@ type Options struct {
 	Routes ficus.RouteService
 	// Audit is read by GET /api/v1/audit. Required.
 	Audit ficus.AuditLog
+	// Diffs serves GET and DELETE /api/v1/routes/{name}/diff. Nil: they answer 503 unavailable, for
+	// servers wired without the parallel run.
+	Diffs DiffService
 	// Tokens are the accepted bearer tokens, with their secrets resolved in Token.Secret. With none,
 	// reads are open to anyone who reaches the listener and every change is refused: no token, no
 	// mutation. A token with an empty Secret never matches.
@@ -39,6 +44,7 @@ type Options struct {
 type server struct {
 	routes  ficus.RouteService
 	audit   ficus.AuditLog
+	diffs   DiffService
 	auth    authenticator
 	metrics http.Handler
 	ready   func() error
@@ -54,6 +60,7 @@ func New(o Options) http.Handler {
 	s := &server{
 		routes:  o.Routes,
 		audit:   o.Audit,
+		diffs:   o.Diffs,
 		auth:    newAuthenticator(o.Tokens),
 		metrics: o.Metrics,
 		ready:   o.Ready,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ficus-dev/ficus"
+	"github.com/ficus-dev/ficus/diff"
 )
 
 // maxResponse bounds what the client reads of a response.
@@ -85,6 +86,20 @@ func (c *Client) Audit(ctx context.Context, f ficus.AuditFilter) ([]ficus.AuditE
 	var body auditBody
 	err := c.do(ctx, http.MethodGet, path, nil, &body)
 	return body.Entries, err
+}
+
+// Diff returns the parallel run's results for a route.
+func (c *Client) Diff(ctx context.Context, route string) (diff.Report, error) {
+	var rep diff.Report
+	err := c.do(ctx, http.MethodGet, routePath(route, "/diff"), nil, &rep)
+	return rep, err
+}
+
+// ResetDiff clears a route's results (audited) and returns the empty report.
+func (c *Client) ResetDiff(ctx context.Context, route string) (diff.Report, error) {
+	var rep diff.Report
+	err := c.do(ctx, http.MethodDelete, routePath(route, "/diff"), nil, &rep)
+	return rep, err
 }
 
 func routePath(name, suffix string) string {

@@ -27,5 +27,7 @@ var endpoints = []endpoint{
 	{http.MethodGet, "/api/v1/routes/{name}", config.RoleViewer, (*server).getRoute},
 	{http.MethodPut, "/api/v1/routes/{name}/stage", config.RoleOperator, (*server).setStage},
 	{http.MethodPost, "/api/v1/routes/{name}/rollback", config.RoleOperator, (*server).rollback},
+	{http.MethodGet, "/api/v1/routes/{name}/diff", config.RoleViewer, (*server).getDiff},
+	{http.MethodDelete, "/api/v1/routes/{name}/diff", config.RoleOperator, (*server).resetDiff},
 	{http.MethodGet, "/api/v1/audit", config.RoleViewer, (*server).listAudit},
 }

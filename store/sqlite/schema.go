@@ -48,6 +48,14 @@ BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
 CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
 BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
 `,
+	// 2: the parallel run's results, one document per route (see diff.Collector.Export).
+	`
+CREATE TABLE diff_reports (
+	route      TEXT PRIMARY KEY,
+	doc        BLOB NOT NULL, -- versioned JSON
+	updated_at TEXT NOT NULL  -- audit.TimeLayout, UTC
+);
+`,
 }
 
 // ErrSchemaTooNew is wrapped by Open when the file was written by a newer ficus, whose schema this
@@ -60,6 +68,17 @@ func SchemaVersion() int { return len(migrations) }
 // migrate brings the schema to SchemaVersion in one transaction, so that a crash, or another process
 // migrating at the same time, leaves the file at one version or the next and never in between.
 func (db *DB) migrate(ctx context.Context) error {
+	// A store that is already current needs no write lock: readers such as 'ficus audit verify' must
+	// open it while a busy server holds that lock for its own appends.
+	var current int
+	if err := db.reader.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&current); err == nil {
+		if current > len(migrations) {
+			return fmt.Errorf("schema version %d, this binary knows up to %d: %w", current, len(migrations), ErrSchemaTooNew)
+		}
+		if current == len(migrations) {
+			return nil
+		}
+	}
 	return db.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 			return fmt.Errorf("migrate: %w", err)
