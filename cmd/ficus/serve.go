@@ -97,7 +97,7 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 	}
 	setAdmin(cfg)
 
-	proxySrv, err := gateway.NewServer(cfg, gw)
+	proxySrv, err := gateway.NewProxyServer(cfg, gw)
 	if err != nil {
 		return err
 	}
@@ -118,8 +118,8 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 	}
 
 	errc := make(chan error, 2)
-	go func() { errc <- serveOn(proxySrv, proxyLn, cfg.TLS != nil) }()
-	go func() { errc <- serveOn(adminSrv, adminLn, false) }()
+	go func() { errc <- serveOn(proxySrv, proxyLn) }()
+	go func() { errc <- serveOn(adminSrv, adminLn) }()
 	log.Info("ficus serving", "proxy", proxyLn.Addr().String(), "admin", adminLn.Addr().String(),
 		"config", cfg.File, "store", cfg.Store, "routes", len(cfg.Routes))
 	if ready != nil {
@@ -185,20 +185,22 @@ func listen(addr, what string) (net.Listener, error) {
 	return ln, nil
 }
 
-func serveOn(srv *http.Server, ln net.Listener, tls bool) error {
-	var err error
-	if tls {
-		err = srv.ServeTLS(ln, "", "")
-	} else {
-		err = srv.Serve(ln)
-	}
+// server is what serve needs of the proxy listener's *gateway.Server and the admin's *http.Server.
+type server interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+// serveOn serves ln until the server shuts down; the proxy's server decides on TLS itself.
+func serveOn(srv server, ln net.Listener) error {
+	err := srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
 	return err
 }
 
-func shutdown(cfg *config.Config, proxy, admin *http.Server, log *slog.Logger) error {
+func shutdown(cfg *config.Config, proxy, admin server, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.D())
 	defer cancel()
 	// The proxy drains first so that the admin API (and /readyz) stay up while it does.
