@@ -8,6 +8,10 @@
 // change or a reload is one swap that applies to the next request. The gateway persists nothing and
 // knows nothing of the admin API: cmd/ficus wires it to the store.
 //
+// Mirroring (mirror.go, shadow.go) serves a route in stage shadow from legacy and copies the
+// exchange aside; a bounded queue and its workers send the copy to modern off the client's path and
+// compare the answers with the diff package.
+//
 // Bodiless GET and HEAD requests to plain-HTTP upstreams, the bulk of proxied traffic, take a fast
 // path (h1pool in transport.go) that exchanges with the upstream on the handler's goroutine; the
 // rest goes through an http.Transport per backend. Both share the round robin, passive health,
@@ -29,6 +33,7 @@ import (
 
 	"github.com/ficus-dev/ficus"
 	"github.com/ficus-dev/ficus/config"
+	"github.com/ficus-dev/ficus/diff"
 )
 
 // DefaultBackendHeader names the response header that tells which side served a request when the
@@ -45,6 +50,9 @@ type Options struct {
 	AccessLog io.Writer
 	// Now tells the time, for durations, the access log and health cooldowns. Nil: time.Now.
 	Now func() time.Time
+	// Recorder receives the outcome of every mirrored request: compared, or skipped with a reason.
+	// Nil: outcomes are only counted in the metrics.
+	Recorder diff.Recorder
 }
 
 // Gateway is the proxy handler. It is safe for concurrent use; SetState and Reload may be called
@@ -57,6 +65,9 @@ type Gateway struct {
 	log     *slog.Logger
 	access  *accessLog
 	now     func() time.Time
+	// shadow is the queue of mirrored requests and its workers, sized by the config given to New.
+	shadow   *shadowQueue
+	recorder diff.Recorder
 }
 
 // state is everything a request needs, immutable once installed.
@@ -67,16 +78,21 @@ type state struct {
 	// backendHeader and overrideHeader are canonical header names; "" when off.
 	backendHeader  string
 	overrideHeader string
+	// shadows are the routes' compiled mirroring, by Route.Index, and shadow the shadow section's
+	// settings; both follow the config of the last New or Reload.
+	shadows []*routeShadow
+	shadow  shadowSettings
 }
 
 // New builds a gateway for cfg. states, typically the persisted run-time states, win over the stages
 // in cfg (see Compile).
 func New(cfg *config.Config, states []ficus.RouteState, opts Options) (*Gateway, error) {
-	m, err := newMetrics(opts.Registerer)
+	q := newShadowQueue(&cfg.Shadow)
+	m, err := newMetrics(opts.Registerer, q.length)
 	if err != nil {
 		return nil, fmt.Errorf("new gateway: %w", err)
 	}
-	g := &Gateway{m: m, log: opts.Logger, now: opts.Now}
+	g := &Gateway{m: m, log: opts.Logger, now: opts.Now, shadow: q, recorder: opts.Recorder}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
@@ -89,9 +105,11 @@ func New(cfg *config.Config, states []ficus.RouteState, opts Options) (*Gateway,
 	g.noRoute = m.sideStats("", "")
 	st, err := g.build(cfg, states, nil)
 	if err != nil {
+		q.cancel()
 		return nil, fmt.Errorf("new gateway: %w", err)
 	}
 	g.install(st, nil)
+	q.start(cfg.Shadow.Workers, g.runShadow)
 	return g, nil
 }
 
@@ -102,7 +120,10 @@ func (g *Gateway) build(cfg *config.Config, states []ficus.RouteState, old *stat
 	if err != nil {
 		return nil, err
 	}
-	st := &state{table: t, stats: g.m.statsFor(t), overrideHeader: t.OverrideHeader()}
+	st := &state{table: t, stats: g.m.statsFor(t), overrideHeader: t.OverrideHeader(), shadow: newShadowSettings(&cfg.Shadow)}
+	if st.shadows, err = compileShadows(cfg, t, st.stats, st.shadow.maxBody); err != nil {
+		return nil, err
+	}
 	st.backendHeader = DefaultBackendHeader
 	if cfg.BackendHeader != nil {
 		st.backendHeader = *cfg.BackendHeader
@@ -161,7 +182,9 @@ func (g *Gateway) SetState(st ficus.RouteState) error {
 
 // Reload replaces the routes and backends with those of cfg in one swap. Requests in flight finish
 // on the old backends; their idle connections are closed. A backend whose config did not change is
-// kept as is.
+// kept as is. The routes' mirroring and comparison rules and the shadow timeout, body limit and
+// header change with the same swap; the shadow queue and its workers are kept as they are, so
+// shadow.queue and shadow.workers only take effect on a restart.
 func (g *Gateway) Reload(cfg *config.Config, states []ficus.RouteState) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -183,12 +206,16 @@ func (g *Gateway) Reload(cfg *config.Config, states []ficus.RouteState) error {
 // Table returns the route table in use.
 func (g *Gateway) Table() *Table { return g.cur.Load().table }
 
-// Close closes the idle upstream connections and stops background work. Requests still in flight
-// finish and their connections are closed; the gateway should not be used afterwards.
+// Close stops mirroring, closes the idle upstream connections and stops background work. Mirrored
+// requests already queued are still sent and compared, but those not done within shadow.timeout are
+// cancelled; requests mirrored after Close began are skipped (reason shutdown). Requests still in
+// flight finish and their connections are closed; the gateway should not be used afterwards.
 func (g *Gateway) Close() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, b := range g.cur.Load().backends {
+	st := g.cur.Load()
+	g.shadow.stop(st.shadow.timeout)
+	for _, b := range st.backends {
 		b.close()
 	}
 	return nil
@@ -225,8 +252,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if st.backendHeader != "" {
 		w.Header()[st.backendHeader] = be.headerValue
 	}
+	var job *shadowJob
+	if s := st.shadows[d.Route.Index]; s.wants(&d, r) {
+		job, w = startMirror(w, r, s, &st.shadow)
+	}
 	ex := g.forward(w, r, be)
 	g.record(&rs.sides[side], r, start, &d, ex)
+	if job != nil {
+		g.finishMirror(job, r, st, &ex, g.now().Sub(start))
+	}
 	if ex.abort {
 		// Headers are out; breaking the connection is the only way to tell the client the body is
 		// incomplete. The server recognises this panic and does not log it.

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ficus-dev/ficus"
+	"github.com/ficus-dev/ficus/diff"
 )
 
 // metrics are the gateway's Prometheus collectors. Children are resolved when a table is installed
@@ -19,13 +20,19 @@ type metrics struct {
 	upstreamUp     *prometheus.GaugeVec     // side, upstream
 	upstreamErrors *prometheus.CounterVec   // side, upstream, kind
 	override       *prometheus.CounterVec   // route, result
+	shadowRequests *prometheus.CounterVec   // route, result
+	shadowSkipped  *prometheus.CounterVec   // route, reason
+	shadowLatency  *prometheus.HistogramVec // route, side
+	shadowQueue    prometheus.GaugeFunc
 }
 
 // durationBuckets start at half a millisecond: a proxy hop on a LAN is well under the 5ms of
 // prometheus.DefBuckets.
 var durationBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+// newMetrics builds the collectors and registers them with reg when it is not nil. queueLength
+// reports the shadow queue's length when scraped, so that the hot path never updates a gauge.
+func newMetrics(reg prometheus.Registerer, queueLength func() int) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ficus_requests_total",
@@ -56,11 +63,29 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ficus_override_total",
 			Help: "Requests carrying an override, by route and result (accepted, rejected).",
 		}, []string{"route", "result"}),
+		shadowRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ficus_shadow_requests_total",
+			Help: "Mirrored requests by route and result: equal or different once compared, skipped when they could not be compared (see ficus_shadow_skipped_total).",
+		}, []string{"route", "result"}),
+		shadowSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ficus_shadow_skipped_total",
+			Help: "Mirrored requests that were not compared, by route and reason (queue_full, body_too_large, modern_timeout, modern_error, legacy_error, client_closed, request_incomplete, shutdown).",
+		}, []string{"route", "reason"}),
+		shadowLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ficus_shadow_latency_seconds",
+			Help:    "Latency of mirrored requests by route and side: modern is the shadow request to modern, legacy the client's own exchange with legacy.",
+			Buckets: durationBuckets,
+		}, []string{"route", "side"}),
+		shadowQueue: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ficus_shadow_queue_length",
+			Help: "Mirrored requests waiting for a shadow worker.",
+		}, func() float64 { return float64(queueLength()) }),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.stage, m.weight, m.upstreamUp, m.upstreamErrors, m.override} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.stage, m.weight, m.upstreamUp, m.upstreamErrors, m.override,
+		m.shadowRequests, m.shadowSkipped, m.shadowLatency, m.shadowQueue} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -106,6 +131,7 @@ func (m *metrics) sideStats(route, side string) sideStats {
 type routeStats struct {
 	sides                              [2]sideStats
 	overrideAccepted, overrideRejected prometheus.Counter
+	shadow                             shadowStats
 }
 
 func (m *metrics) routeStats(route string) routeStats {
@@ -113,6 +139,60 @@ func (m *metrics) routeStats(route string) routeStats {
 		sides:            [2]sideStats{m.sideStats(route, string(ficus.SideLegacy)), m.sideStats(route, string(ficus.SideModern))},
 		overrideAccepted: m.override.WithLabelValues(route, "accepted"),
 		overrideRejected: m.override.WithLabelValues(route, "rejected"),
+		shadow:           m.shadowStats(route),
+	}
+}
+
+// shadowStats are the resolved shadow children for one route.
+type shadowStats struct {
+	route            string
+	m                *metrics
+	equal, different prometheus.Counter
+	skipped          prometheus.Counter
+	skips            [numSkipReasons]prometheus.Counter // by skipReason index
+	latency          [2]prometheus.Observer             // by sideIndex
+}
+
+func (m *metrics) shadowStats(route string) shadowStats {
+	s := shadowStats{
+		route:     route,
+		m:         m,
+		equal:     m.shadowRequests.WithLabelValues(route, "equal"),
+		different: m.shadowRequests.WithLabelValues(route, "different"),
+		skipped:   m.shadowRequests.WithLabelValues(route, "skipped"),
+		latency: [2]prometheus.Observer{
+			m.shadowLatency.WithLabelValues(route, string(ficus.SideLegacy)),
+			m.shadowLatency.WithLabelValues(route, string(ficus.SideModern)),
+		},
+	}
+	for i, r := range skipReasons {
+		s.skips[i] = m.shadowSkipped.WithLabelValues(route, string(r))
+	}
+	return s
+}
+
+// countSkip counts a skipped mirrored request. A reason outside skipReasons (one the diff package
+// adds later) is looked up by label, which is rare enough not to matter.
+func (s *shadowStats) countSkip(reason diff.SkipReason) {
+	s.skipped.Inc()
+	for i, r := range skipReasons {
+		if r == reason {
+			s.skips[i].Inc()
+			return
+		}
+	}
+	s.m.shadowSkipped.WithLabelValues(s.route, string(reason)).Inc()
+}
+
+// countResult counts a compared (or, by the comparer, skipped) mirrored request.
+func (s *shadowStats) countResult(r *diff.Result) {
+	switch {
+	case r.Skipped != "":
+		s.countSkip(r.Skipped)
+	case r.Equal:
+		s.equal.Inc()
+	default:
+		s.different.Inc()
 	}
 }
 

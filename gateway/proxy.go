@@ -26,6 +26,10 @@ type exchange struct {
 	// abort asks ServeHTTP to break the client connection: the upstream body broke off after the
 	// headers were sent.
 	abort bool
+	// noResponse is set when the upstream gave no response and the gateway answered with an error.
+	noResponse bool
+	// complete is set when the whole response body (and its trailers) reached the client.
+	complete bool
 }
 
 // outbound is one forwarded request. Allocating it as one object replaces separate allocations of
@@ -118,7 +122,7 @@ func (g *Gateway) failed(w http.ResponseWriter, r *http.Request, be *backend, up
 		pe = errTimeout
 	}
 	pe.write(w)
-	return exchange{status: pe.status, upstream: up}
+	return exchange{status: pe.status, upstream: up, noResponse: true}
 }
 
 // classify sorts a RoundTrip error into an errorKind.
@@ -334,6 +338,7 @@ func (g *Gateway) copyResponse(w http.ResponseWriter, r *http.Request, res *http
 	for k, vv := range res.Trailer {
 		dst[http.TrailerPrefix+k] = vv
 	}
+	ex.complete = true
 	return ex
 }
 

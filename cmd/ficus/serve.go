@@ -20,6 +20,7 @@ import (
 	"github.com/ficus-dev/ficus/admin"
 	"github.com/ficus-dev/ficus/config"
 	"github.com/ficus-dev/ficus/control"
+	"github.com/ficus-dev/ficus/diff"
 	"github.com/ficus-dev/ficus/gateway"
 	"github.com/ficus-dev/ficus/store/sqlite"
 	"github.com/ficus-dev/ficus/telemetry"
@@ -79,19 +80,38 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 		return err
 	}
 	defer closeAccess()
-	gw, err := gateway.New(cfg, states, gateway.Options{Registerer: reg, Logger: log, AccessLog: accessLog})
+	// The parallel run's results: loaded from the store before the gateway records anything, flushed
+	// back while serving and once more after the gateway's shadow workers have stopped.
+	collector := newCollector(cfg)
+	var svc *control.Service // set below; the API asks only once serving
+	diffs, err := control.NewDiffs(ctx, st, collector, control.DiffsOptions{Logger: log,
+		RouteExists: func(name string) bool { _, err := svc.Route(ctx, name); return err == nil }})
+	if err != nil {
+		return err
+	}
+	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
+	flushed := make(chan error, 1)
+	go func() { flushed <- diffs.Run(flushCtx) }()
+	defer func() {
+		stopFlush()
+		if err := <-flushed; err != nil {
+			log.Error("saving diff results", "error", err.Error())
+		}
+	}()
+
+	gw, err := gateway.New(cfg, states, gateway.Options{Registerer: reg, Logger: log, AccessLog: accessLog, Recorder: collector})
 	if err != nil {
 		return fmt.Errorf("start gateway: %w", err)
 	}
 	defer gw.Close()
-	svc, err := control.New(ctx, cfg, st, gw, control.Options{})
+	svc, err = control.New(ctx, cfg, st, gw, control.Options{})
 	if err != nil {
 		return err
 	}
 
 	var adminHandler atomic.Pointer[http.Handler]
 	setAdmin := func(cfg *config.Config) {
-		h := admin.New(admin.Options{Routes: svc, Audit: st, Tokens: cfg.Admin.Tokens, Metrics: metrics, Logger: log,
+		h := admin.New(admin.Options{Routes: svc, Audit: st, Diffs: diffs, Tokens: cfg.Admin.Tokens, Metrics: metrics, Logger: log,
 			Ready: func() error { return st.Ping(context.Background()) }})
 		adminHandler.Store(&h)
 	}
@@ -226,4 +246,19 @@ func openAccessLog(c config.Log) (io.Writer, func(), error) {
 		return nil, nil, fmt.Errorf("open access log: %w", err)
 	}
 	return f, func() { f.Close() }, nil
+}
+
+// newCollector gathers the parallel run's comparisons with the config's sample count and noise
+// thresholds. Samples reach it already redacted by each route's comparer; the collector redacts them
+// once more with the built-in detectors, unless the config turned redaction off.
+func newCollector(cfg *config.Config) *diff.Collector {
+	o := diff.CollectorOptions{
+		Samples:      cfg.Shadow.Samples,
+		RelThreshold: cfg.Diff.Noise.Relative,
+		AbsThreshold: cfg.Diff.Noise.Absolute,
+	}
+	if cfg.Diff.Redact.Disabled {
+		o.Redactor = func(string) *diff.Redactor { return nil }
+	}
+	return diff.NewCollector(o)
 }

@@ -341,3 +341,67 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestServeShadowsComparesAndKeepsNoSecretInTheReport(t *testing.T) {
+	t.Setenv("FICUS_TEST_OPS_TOKEN", testToken)
+	const email, card = "ada.lovelace@example.com", "4111 1111 1111 1111"
+	legacy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"served_by":"legacy","email":%q,"card":%q,"price":10}`, email, card)
+	}))
+	defer legacy.Close()
+	var shadowHeader atomic.Value
+	modern := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		shadowHeader.Store(r.Header.Get("X-Ficus-Shadow"))
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"served_by":"modern","email":"someone.else@example.org","card":"5500 0000 0000 0004","price":11}`)
+	}))
+	defer modern.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, legacy.URL, modern.URL, "")
+	ts := startServe(t, cfg)
+	if code, body := ts.api(http.MethodPut, "/api/v1/routes/users/stage", `{"stage":"shadow"}`); code != http.StatusOK {
+		t.Fatalf("set stage: %d %v", code, body)
+	}
+	for i := range 20 {
+		if got, err := ts.get(http.DefaultClient, "/api/users/1", fmt.Sprint(i)); err != nil || got != "legacy" {
+			t.Fatalf("in stage shadow a client was served by %q (err %v)", got, err)
+		}
+	}
+	var report map[string]any
+	waitFor(t, "20 comparisons", func() bool {
+		_, report = ts.api(http.MethodGet, "/api/v1/routes/users/diff", "")
+		n, _ := report["compared"].(float64)
+		return n >= 20
+	})
+	if shadowHeader.Load() != "1" {
+		t.Errorf("modern saw X-Ficus-Shadow %v, want 1", shadowHeader.Load())
+	}
+	raw, _ := json.Marshal(report)
+	if !strings.Contains(string(raw), `"$.price"`) {
+		t.Fatalf("the report does not name $.price: %s", raw)
+	}
+	if err := ts.stop(); err != nil { // flushes the results to the store
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "state.db*"))
+	var stored []byte
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		stored = append(stored, b...)
+	}
+	if !bytes.Contains(stored, []byte("$.price")) {
+		t.Fatalf("the results were not saved in the store (%v), so its absence of secrets proves nothing", files)
+	}
+	for _, where := range append(files, "API") {
+		content := raw
+		if where != "API" {
+			content, _ = os.ReadFile(where)
+		}
+		for _, secret := range []string{email, card, "someone.else@example.org", "5500 0000 0000 0004"} {
+			if bytes.Contains(content, []byte(secret)) {
+				t.Errorf("%s holds %q", where, secret)
+			}
+		}
+	}
+}

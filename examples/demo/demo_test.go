@@ -17,7 +17,7 @@ import (
 // TestDemoPasses is what `make demo` does, as a test: build ficus, run the whole tour against it.
 func TestDemoPasses(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds ficus and runs the whole demo; skipped with -short")
+		t.Skip("builds ficus and runs the whole demo; skipped with -short (make test never passes -short)")
 	}
 	bin := buildFicus(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -26,7 +26,7 @@ func TestDemoPasses(t *testing.T) {
 	if err := run(ctx, options{ficus: bin}, &out); err != nil {
 		t.Fatalf("demo failed: %v\n\nits output:\n%s", err, out.String())
 	}
-	for _, want := range []string{"[7/7] Where to look", "Demo passed."} {
+	for _, want := range []string{"DEFECT  $.price_cents", "NOISE   $.generated_at", "[8/8] Where to look", "Demo passed."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the output lacks %q:\n%s", want, out.String())
 		}
@@ -95,8 +95,8 @@ func TestExampleConfigsLoad(t *testing.T) {
 			for _, r := range cfg.Routes {
 				names = append(names, r.Name)
 			}
-			if got := strings.Join(names, ","); got != "users,orders,default" {
-				t.Errorf("routes = %s, want users,orders,default", got)
+			if got := strings.Join(names, ","); got != "users,orders,catalog,default" {
+				t.Errorf("routes = %s, want users,orders,catalog,default", got)
 			}
 			if users := cfg.Routes[0]; users.Sticky.Header != "X-User-Id" || users.Match.Path != "/api/users/{id}" {
 				t.Errorf("route users = %+v, want path /api/users/{id} sticky on X-User-Id", users)

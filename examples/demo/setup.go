@@ -95,6 +95,13 @@ routes:
   - name: orders
     match:
       path_prefix: /api/orders
+    mirror:
+      noise: true
+  - name: catalog
+    match:
+      path_prefix: /api/products
+    mirror:
+      noise: true
   - name: default
     stage: legacy
 `

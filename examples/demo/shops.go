@@ -26,7 +26,7 @@ func startShops(ctx context.Context) (*shops, error) {
 	s := &shops{cancel: cancel}
 	var err error
 	if s.legacyURL, err = s.start(ctx, func(db *sql.DB) http.Handler { return shop.NewLegacy(db) }); err == nil {
-		s.modernURL, err = s.start(ctx, func(db *sql.DB) http.Handler { return shop.NewModern(db, shop.Faults{}) })
+		s.modernURL, err = s.start(ctx, func(db *sql.DB) http.Handler { return shop.NewModern(db, shop.Faults{PriceBug: true}) })
 	}
 	if err != nil {
 		s.stop()

@@ -21,7 +21,7 @@ type demo struct {
 }
 
 // steps is the number of numbered steps of the tour, for the "[n/N]" headings.
-const steps = 7
+const steps = 8
 
 func newDemo(out io.Writer, o options, s setup) *demo {
 	return &demo{out: out, bin: o.ficus, setup: s, keep: o.keep, client: &http.Client{Timeout: 10 * time.Second}}
@@ -29,10 +29,11 @@ func newDemo(out io.Writer, o options, s setup) *demo {
 
 func (d *demo) intro() {
 	s := d.setup
-	fmt.Fprintf(d.out, `ficus demo: moving the "users" route of a sample shop from legacy to modern, and back
+	fmt.Fprintf(d.out, `ficus demo: a parallel run that finds what the modern shop gets wrong, then moving the
+"users" route of the shop from legacy to modern, and back
 
   legacy shop   %s  (examples/shop: one big handler, hand-built SQL)
-  modern shop   %s  (examples/shop: router and repository, same answers)
+  modern shop   %s  (examples/shop: router and repository; started with its price bug)
   ficus proxy   %s
   ficus admin   %s
   config        %s
@@ -71,6 +72,9 @@ func (d *demo) ficus(ctx context.Context, args ...string) (string, error) {
 // tour runs the numbered steps in order; each checks what it shows.
 func (d *demo) tour(ctx context.Context) error {
 	if err := d.allLegacy(ctx); err != nil {
+		return err
+	}
+	if err := d.parallelRun(ctx); err != nil {
 		return err
 	}
 	atTen, err := d.canary(ctx, 10, "a sticky tenth of the users moves to modern")

@@ -1,0 +1,230 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ficus-dev/ficus"
+	"github.com/ficus-dev/ficus/config"
+	"github.com/ficus-dev/ficus/diff"
+)
+
+// This file is the shadow side of mirroring: a bounded queue of mirrored requests (filled by
+// finishMirror in mirror.go) and the workers that send them to modern, and a second time to legacy
+// when a route measures noise, compare the answers and record the outcome.
+//
+// Shadow requests go through the backends' round robin and skip upstreams that passive health
+// marks down, but they are never retried and they never change an upstream's health or its
+// ficus_upstream_errors_total: the client-facing health of modern must not be driven by traffic no
+// client waits for (a modern slowed down by the shadow load would otherwise be ejected from a
+// canary on the same backend), and shadow failures are counted as skips instead.
+
+// shadowQueue is the gateway's queue of mirrored requests and its workers. Its size and worker count
+// are fixed when the gateway is built; a Reload keeps them.
+type shadowQueue struct {
+	jobs chan *shadowJob
+	quit chan struct{}
+	// ctx is the parent of every shadow request; it is cancelled shadow.timeout after Close begins,
+	// so that Close never waits longer than that for the queue to drain.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closing atomic.Bool
+}
+
+func newShadowQueue(s *config.Shadow) *shadowQueue {
+	size := s.Queue
+	if size <= 0 {
+		size = config.DefaultShadowQueue
+	}
+	q := &shadowQueue{jobs: make(chan *shadowJob, size), quit: make(chan struct{})}
+	q.ctx, q.cancel = context.WithCancel(context.Background())
+	return q
+}
+
+func (q *shadowQueue) length() int { return len(q.jobs) }
+
+// start runs n workers calling run for each job.
+func (q *shadowQueue) start(n int, run func(*shadowJob, *shadowBuffers)) {
+	if n <= 0 {
+		n = config.DefaultShadowWorkers
+	}
+	q.wg.Add(n)
+	for range n {
+		go q.work(run)
+	}
+}
+
+// work runs jobs until the queue is closed, then runs those still queued and returns.
+func (q *shadowQueue) work(run func(*shadowJob, *shadowBuffers)) {
+	defer q.wg.Done()
+	var bufs shadowBuffers
+	for {
+		select {
+		case j := <-q.jobs:
+			run(j, &bufs)
+		case <-q.quit:
+			for {
+				select {
+				case j := <-q.jobs:
+					run(j, &bufs)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// offer queues j without waiting; it returns why it could not.
+func (q *shadowQueue) offer(j *shadowJob) diff.SkipReason {
+	if q.closing.Load() {
+		return skipShutdown
+	}
+	select {
+	case q.jobs <- j:
+		return ""
+	default:
+		return skipQueueFull
+	}
+}
+
+// stop lets the workers finish the queued jobs and waits for them. Jobs still running timeout after
+// stop began are cancelled (and skipped as shutdown), and so are those started after that. A job
+// offered while stop runs may stay in the queue unsent.
+func (q *shadowQueue) stop(timeout time.Duration) {
+	if !q.closing.CompareAndSwap(false, true) {
+		return
+	}
+	close(q.quit)
+	t := time.AfterFunc(timeout, q.cancel)
+	q.wg.Wait()
+	t.Stop()
+	q.cancel()
+}
+
+// shadowBuffers are a worker's body buffers, reused from job to job.
+type shadowBuffers struct {
+	modern, legacy []byte
+}
+
+// runShadow sends j to modern (and to legacy again when the route measures noise), compares the
+// answers with legacy's and counts and records the outcome.
+func (g *Gateway) runShadow(j *shadowJob, bufs *shadowBuffers) {
+	defer j.release()
+	st := g.cur.Load()
+	s := j.route
+	ob := diff.Observation{Route: s.name, Endpoint: s.endpoint(j.method, j.url.Path)}
+	j.header[st.shadow.header] = shadowHeaderValue
+	modern, reason := g.shadowSend(st, ficus.SideModern, j, &bufs.modern)
+	delete(j.header, st.shadow.header)
+	var legacy diff.Response
+	if reason == "" && s.noise {
+		var lr diff.SkipReason
+		if legacy, lr = g.shadowSend(st, ficus.SideLegacy, j, &bufs.legacy); lr != "" && lr != diff.SkipBodyTooLarge {
+			reason = skipLegacyError
+		} else if lr != "" {
+			ob.Noise = &diff.Result{Skipped: lr}
+		}
+	}
+	switch {
+	case reason != "":
+		ob.Skipped = reason
+		s.stats.countSkip(reason)
+	default:
+		ob.Primary = s.comparer.Compare(j.legacy, modern)
+		if s.noise && ob.Noise == nil {
+			noise := s.comparer.Compare(j.legacy, legacy)
+			ob.Noise = &noise
+		}
+		s.stats.countResult(&ob.Primary)
+	}
+	if g.recorder != nil {
+		g.recorder.Record(ob)
+	}
+}
+
+var shadowHeaderValue = []string{"1"}
+
+// shadowSend sends j to one of side's upstreams, without retry, and reads the answer into buf. The
+// returned reason says why there is no answer to compare.
+func (g *Gateway) shadowSend(st *state, side ficus.Side, j *shadowJob, buf *[]byte) (diff.Response, diff.SkipReason) {
+	be := st.backends[sideIndex(side)]
+	ctx, cancel := context.WithTimeout(g.shadow.ctx, st.shadow.timeout)
+	defer cancel()
+	start := g.now()
+	u := j.url
+	req := (&http.Request{
+		Method: j.method,
+		URL:    &u,
+		Header: j.header,
+		Host:   j.host,
+		Proto:  "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	}).WithContext(ctx)
+	if be.host != "" {
+		req.Host = be.host
+	}
+	if j.req != nil {
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(j.req.body)), int64(len(j.req.body))
+	}
+	up := be.pick(nil)
+	up.target(req.URL, &j.url)
+	fast := req.Body == nil && (j.method == http.MethodGet || j.method == http.MethodHead)
+	res, err := be.roundTrip(up, req, fast)
+	if err != nil {
+		return diff.Response{}, g.shadowFailure(ctx, side, err)
+	}
+	defer res.Body.Close()
+	body, over, err := readLimited(res.Body, *buf, st.shadow.maxBody)
+	*buf = body
+	if err != nil {
+		return diff.Response{}, g.shadowFailure(ctx, side, err)
+	}
+	if side == ficus.SideModern {
+		j.route.stats.latency[sideIndex(side)].Observe(g.now().Sub(start).Seconds())
+	}
+	if over {
+		return diff.Response{}, diff.SkipBodyTooLarge
+	}
+	return diff.Response{Status: res.StatusCode, Header: res.Header, Body: body}, ""
+}
+
+// shadowFailure names the skip reason of a failed shadow request; ctx is the request's.
+func (g *Gateway) shadowFailure(ctx context.Context, side ficus.Side, err error) diff.SkipReason {
+	switch {
+	case g.shadow.ctx.Err() != nil:
+		return skipShutdown
+	case side == ficus.SideLegacy:
+		return skipLegacyError
+	case ctx.Err() != nil || isTimeout(err):
+		return skipModernTimeout
+	}
+	return skipModernError
+}
+
+// readLimited reads r to the end into buf (reusing its storage) unless it holds more than limit
+// bytes, in which case it stops and reports over.
+func readLimited(r io.Reader, buf []byte, limit int) (body []byte, over bool, err error) {
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(max(cap(buf), 4<<10), limit+1-len(buf)))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case len(buf) > limit:
+			return buf[:0], true, nil
+		case err == io.EOF:
+			return buf, false, nil
+		case err != nil:
+			return buf[:0], false, err
+		}
+	}
+}
