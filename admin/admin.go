@@ -1,6 +1,6 @@
 // Package admin is ficus's admin HTTP API: health and readiness, metrics, the /api/v1 REST endpoints
-// that read and change routes, read and reset the parallel run's diff results and read the audit
-// log, bearer-token authentication with roles, the mapping of domain errors to HTTP statuses, the
+// that read and change routes, read and reset the parallel run's diff results, run rollouts and read
+// the audit log, bearer-token authentication with roles, the mapping of domain errors to HTTP statuses, the
 // embedded OpenAPI document, and a Go client for it.
 //
 // It owns no state: route states come from a ficus.RouteService, diff results from a DiffService and
@@ -26,6 +26,9 @@ type Options struct {
 	// Diffs serves GET and DELETE /api/v1/routes/{name}/diff. Nil: they answer 503 unavailable, for
 	// servers wired without the parallel run.
 	Diffs DiffService
+	// Rollouts serves GET /api/v1/routes/{name}/rollout and the rollout commands. Nil: they answer
+	// 503 unavailable, for servers wired without rollouts.
+	Rollouts RolloutService
 	// Tokens are the accepted bearer tokens, with their secrets resolved in Token.Secret. With none,
 	// reads are open to anyone who reaches the listener and every change is refused: no token, no
 	// mutation. A token with an empty Secret never matches.
@@ -42,13 +45,14 @@ type Options struct {
 
 // server holds what the handlers need; it is immutable once New returns.
 type server struct {
-	routes  ficus.RouteService
-	audit   ficus.AuditLog
-	diffs   DiffService
-	auth    authenticator
-	metrics http.Handler
-	ready   func() error
-	log     *slog.Logger
+	routes   ficus.RouteService
+	audit    ficus.AuditLog
+	diffs    DiffService
+	rollouts RolloutService
+	auth     authenticator
+	metrics  http.Handler
+	ready    func() error
+	log      *slog.Logger
 }
 
 // New returns the admin API handler. It panics when Options.Routes or Options.Audit is nil, a wiring
@@ -58,13 +62,14 @@ func New(o Options) http.Handler {
 		panic("admin: Options.Routes and Options.Audit are required")
 	}
 	s := &server{
-		routes:  o.Routes,
-		audit:   o.Audit,
-		diffs:   o.Diffs,
-		auth:    newAuthenticator(o.Tokens),
-		metrics: o.Metrics,
-		ready:   o.Ready,
-		log:     o.Logger,
+		routes:   o.Routes,
+		audit:    o.Audit,
+		diffs:    o.Diffs,
+		rollouts: o.Rollouts,
+		auth:     newAuthenticator(o.Tokens),
+		metrics:  o.Metrics,
+		ready:    o.Ready,
+		log:      o.Logger,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

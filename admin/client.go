@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ficus-dev/ficus"
+	"github.com/ficus-dev/ficus/control"
 	"github.com/ficus-dev/ficus/diff"
 )
 
@@ -100,6 +101,25 @@ func (c *Client) ResetDiff(ctx context.Context, route string) (diff.Report, erro
 	var rep diff.Report
 	err := c.do(ctx, http.MethodDelete, routePath(route, "/diff"), nil, &rep)
 	return rep, err
+}
+
+// Rollout returns a route's rollout: plan, state, timeline and latest analysis.
+func (c *Client) Rollout(ctx context.Context, route string) (control.RolloutStatus, error) {
+	var st control.RolloutStatus
+	err := c.do(ctx, http.MethodGet, routePath(route, "/rollout"), nil, &st)
+	return st, err
+}
+
+// RolloutCommand sends command (start, promote, pause, resume or abort) to a route's rollout, with
+// reason when not empty, and returns the rollout after it.
+func (c *Client) RolloutCommand(ctx context.Context, route, command, reason string) (control.RolloutStatus, error) {
+	var in any
+	if reason != "" {
+		in = rolloutRequest{Reason: reason}
+	}
+	var st control.RolloutStatus
+	err := c.do(ctx, http.MethodPost, routePath(route, "/rollout/"+url.PathEscape(command)), in, &st)
+	return st, err
 }
 
 func routePath(name, suffix string) string {

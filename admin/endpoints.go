@@ -29,5 +29,11 @@ var endpoints = []endpoint{
 	{http.MethodPost, "/api/v1/routes/{name}/rollback", config.RoleOperator, (*server).rollback},
 	{http.MethodGet, "/api/v1/routes/{name}/diff", config.RoleViewer, (*server).getDiff},
 	{http.MethodDelete, "/api/v1/routes/{name}/diff", config.RoleOperator, (*server).resetDiff},
+	{http.MethodGet, "/api/v1/routes/{name}/rollout", config.RoleViewer, (*server).getRollout},
+	{http.MethodPost, "/api/v1/routes/{name}/rollout/start", config.RoleOperator, startRollout},
+	{http.MethodPost, "/api/v1/routes/{name}/rollout/promote", config.RoleOperator, promoteRollout},
+	{http.MethodPost, "/api/v1/routes/{name}/rollout/pause", config.RoleOperator, pauseRollout},
+	{http.MethodPost, "/api/v1/routes/{name}/rollout/resume", config.RoleOperator, resumeRollout},
+	{http.MethodPost, "/api/v1/routes/{name}/rollout/abort", config.RoleOperator, abortRollout},
 	{http.MethodGet, "/api/v1/audit", config.RoleViewer, (*server).listAudit},
 }

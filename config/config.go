@@ -40,6 +40,10 @@ type Config struct {
 	Backends Backends `yaml:"backends"`
 	// Routes are matched in file order; the first match wins.
 	Routes []Route `yaml:"routes"`
+	// Prometheus is queried by the rollouts' metric gates. Nil: no metric gate may be configured.
+	Prometheus *Prometheus `yaml:"prometheus"`
+	// Notifications says who is told about rollouts' transitions. The zero value tells no one.
+	Notifications Notifications `yaml:"notifications"`
 
 	// File is the path the config was loaded from ("" when built in code). Not part of the YAML.
 	File string `yaml:"-"`
@@ -196,6 +200,9 @@ type Route struct {
 	Mirror Mirror `yaml:"mirror"`
 	// Diff adds route-specific comparison rules to the global ones.
 	Diff RouteDiff `yaml:"diff"`
+	// Rollout is the route's progressive rollout plan. Nil: the route has no plan in the file (one can
+	// still be given when starting a rollout through the API).
+	Rollout *Rollout `yaml:"rollout"`
 
 	// Line is the line of the route in the file, for error messages. Not part of the YAML.
 	Line int `yaml:"-"`

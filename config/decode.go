@@ -52,6 +52,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if d.values >= maxValues {
 		return
 	}
+	if s, ok := v.Addr().Interface().(*RolloutStep); ok {
+		d.decodeStep(n, s, path)
+		return
+	}
 	if reflect.PointerTo(v.Type()).Implements(unmarshalerType) {
 		if err := v.Addr().Interface().(yaml.Unmarshaler).UnmarshalYAML(n); err != nil {
 			d.fail(n, path, "%v", err)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/ficus-dev/ficus"
+	"github.com/ficus-dev/ficus/rollout"
 )
 
 // Every default of the configuration file, in one place. docs/config.md lists them too.
@@ -33,6 +34,12 @@ const (
 	DefaultNoiseRelative   = 0.2
 	DefaultNoiseAbsolute   = 0.0003
 	DefaultMirrorSample    = 1.0
+
+	DefaultRolloutStrategy   = string(rollout.StrategyCanary)
+	DefaultRolloutInterval   = rollout.DefaultInterval
+	DefaultPrometheusTimeout = 5 * time.Second
+	DefaultWebhookTimeout    = 5 * time.Second
+	DefaultWebhookRetries    = 3
 )
 
 // defaulter is implemented by the types that have defaults. The decoder calls setDefaults on every
@@ -61,6 +68,12 @@ func (c *Config) setDefaults() {
 	c.Backends.Modern.setDefaults()
 	for i := range c.Routes {
 		c.Routes[i].setDefaults()
+	}
+	if c.Prometheus != nil {
+		c.Prometheus.setDefaults()
+	}
+	for i := range c.Notifications.Webhooks {
+		c.Notifications.Webhooks[i].setDefaults()
 	}
 }
 
@@ -94,6 +107,24 @@ func (r *Route) setDefaults() {
 		r.Stage = DefaultStage
 	}
 	r.Mirror.setDefaults()
+	if r.Rollout != nil {
+		r.Rollout.setDefaults()
+	}
+}
+
+func (r *Rollout) setDefaults() {
+	setString(&r.Strategy, DefaultRolloutStrategy)
+	setDuration(&r.Interval, DefaultRolloutInterval)
+}
+
+func (p *Prometheus) setDefaults() { setDuration(&p.Timeout, DefaultPrometheusTimeout) }
+
+func (w *Webhook) setDefaults() {
+	setDuration(&w.Timeout, DefaultWebhookTimeout)
+	if w.Retries == nil {
+		n := DefaultWebhookRetries
+		w.Retries = &n
+	}
 }
 
 func (s *Shadow) setDefaults() {

@@ -214,6 +214,9 @@ func (c *Config) resolvePaths(dir string) {
 		rel(&c.Override.SecretFile)
 	}
 	rel(&c.Log.AccessFile)
+	for i := range c.Notifications.Webhooks {
+		rel(&c.Notifications.Webhooks[i].SecretFile)
+	}
 	for _, b := range []*Backend{&c.Backends.Legacy, &c.Backends.Modern} {
 		rel(&b.TLS.CAFile)
 		rel(&b.TLS.CertFile)

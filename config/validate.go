@@ -65,6 +65,9 @@ func (c *Config) check(k *checker) []Problem {
 	k.backend("backends.legacy", &c.Backends.Legacy)
 	k.backend("backends.modern", &c.Backends.Modern)
 	k.routes(c.Routes)
+	k.rollouts(c)
+	k.prometheus(c.Prometheus)
+	k.webhooks(c.Notifications.Webhooks)
 	return k.problems
 }
 

@@ -288,7 +288,7 @@ func (c *h1conn) exchange(req *http.Request) (*http.Response, error) {
 	var res *http.Response
 	for {
 		var err error
-		if res, err = http.ReadResponse(c.br, req); err != nil {
+		if res, err = readResponse(c.br, req); err != nil {
 			return fail(err)
 		}
 		if res.StatusCode >= 200 || res.StatusCode == http.StatusSwitchingProtocols {

@@ -41,7 +41,7 @@ func TestAVersionOneFileIsMigrated(t *testing.T) {
 		t.Errorf("route states after migrating = %v, %v", states, err)
 	}
 	var version int
-	if err := db.reader.QueryRowContext(t.Context(), "SELECT version FROM schema_version").Scan(&version); err != nil || version != 2 {
-		t.Errorf("schema version = %d, %v; want 2", version, err)
+	if err := db.reader.QueryRowContext(t.Context(), "SELECT version FROM schema_version").Scan(&version); err != nil || version != SchemaVersion() {
+		t.Errorf("schema version = %d, %v; want %d", version, err, SchemaVersion())
 	}
 }

@@ -56,6 +56,14 @@ CREATE TABLE diff_reports (
 	updated_at TEXT NOT NULL  -- audit.TimeLayout, UTC
 );
 `,
+	// 3: progressive rollouts, one JSON document per route (rollout.State).
+	`
+CREATE TABLE rollout_states (
+	route      TEXT PRIMARY KEY,
+	state      BLOB NOT NULL, -- JSON of rollout.State
+	updated_at TEXT NOT NULL  -- audit.TimeLayout, UTC
+);
+`,
 }
 
 // ErrSchemaTooNew is wrapped by Open when the file was written by a newer ficus, whose schema this
