@@ -2,6 +2,8 @@
 # Runs ../shared/bench/proxy-peers.sh with two ficus candidates in one run, so that ratios hold:
 #   ficus         stage legacy, in front of 127.0.0.1:18080 (the peers' upstream)
 #   ficus-canary  stage canary at weight 50, legacy 127.0.0.1:18080, modern 127.0.0.1:18090, sticky by client IP
+#   ficus-shadow  stage shadow: served by 127.0.0.1:18080, every GET mirrored to 127.0.0.1:18090 and diffed
+#                 (the peer is nginx-mirror, which only copies and discards)
 # Extra arguments go to proxy-peers.sh (e.g. -d 10 -r 3). Needs nginx, haproxy, caddy, wrk (see docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,4 +33,9 @@ YAML
 }
 start ficus 18085 19085 legacy 0
 start ficus-canary 18086 19086 canary 50
-"$PEERS" "$@" --candidate ficus=18085 --candidate ficus-canary=18086
+start ficus-shadow 18087 19087 shadow 0
+"$PEERS" "$@" --candidate ficus=18085 --candidate ficus-canary=18086 --candidate ficus-shadow=18087
+# What the shadow instance compared and skipped during the run (skips are counted, never silent).
+echo
+echo "ficus-shadow comparisons (from its /metrics):"
+curl -s http://127.0.0.1:19087/metrics | grep -E '^ficus_shadow_(requests|skipped)_total' || true
