@@ -22,9 +22,12 @@ const (
 	maxHeaderBytes = 1 << 20
 )
 
-// NewServer returns the proxy listener's server for h. Without cfg.TLS it speaks HTTP/1.1 and
-// HTTP/2 with prior knowledge (h2c); with cfg.TLS, srv.TLSConfig holds the certificate and HTTP/2
-// is negotiated by ALPN: start it with srv.ListenAndServeTLS("", "") or srv.ServeTLS(l, "", "").
+// NewServer returns a net/http server for h with the proxy listener's limits. Without cfg.TLS it
+// speaks HTTP/1.1 and HTTP/2 with prior knowledge (h2c); with cfg.TLS, srv.TLSConfig holds the
+// certificate and HTTP/2 is negotiated by ALPN: start it with srv.ServeTLS(l, "", "").
+//
+// The proxy listener itself is NewProxyServer's *Server, which uses this server for TLS and for
+// the h2c connections its own HTTP/1.1 loop hands over.
 func NewServer(cfg *config.Config, h http.Handler) (*http.Server, error) {
 	srv := &http.Server{
 		Addr:              cfg.Listen,
