@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -57,19 +58,39 @@ func startGateway(t testing.TB, cfg *config.Config, opts Options) (*Gateway, *ht
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	srv, err := NewServer(cfg, g)
+	// The gateway is served by the proxy listener's own server, as ficus serve does; the httptest
+	// server only lends its URL and client, its net/http side parked on a listener that never accepts.
+	srv, err := NewProxyServer(cfg, g)
 	if err != nil {
-		t.Fatalf("NewServer: %v", err)
+		t.Fatalf("NewProxyServer: %v", err)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
 	ts := httptest.NewUnstartedServer(g)
-	ts.Config = srv
+	ts.Listener.Close()
+	ts.Listener = &parkedListener{addr: ln.Addr(), closed: make(chan struct{})}
 	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
+		_ = srv.Close()
 		_ = g.Close()
 	})
 	return g, ts
 }
+
+// parkedListener reports the address of the real listener and accepts nothing.
+type parkedListener struct {
+	addr   net.Addr
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (l *parkedListener) Accept() (net.Conn, error) { <-l.closed; return nil, net.ErrClosed }
+func (l *parkedListener) Close() error              { l.once.Do(func() { close(l.closed) }); return nil }
+func (l *parkedListener) Addr() net.Addr            { return l.addr }
 
 // get sends a GET to url and returns the status, the backend header and the body.
 func get(t testing.TB, c *http.Client, url string) (int, string, string) {
