@@ -53,14 +53,21 @@ func newRootCmd(g *globals) *cobra.Command {
 		Use:   "ficus",
 		Short: "Replace a legacy backend with a modern one, safely and route by route",
 		Long: `ficus sits in front of a legacy and a modern HTTP backend as a gateway and moves traffic from
-one to the other route by route: legacy, canary (a sticky share of clients), modern, with an instant
-rollback. Every change is persisted and written to a tamper-evident audit log.
+one to the other route by route: legacy, shadow (clients stay on legacy while their requests are
+mirrored to modern and the answers compared: 'ficus diff'), canary (a sticky share of clients),
+modern, with an instant rollback. Every change is persisted and written to a tamper-evident audit log.
 
 Start with 'ficus serve --config ficus.yaml'; see 'ficus config check' to validate a file first.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.output != "text" && g.output != "json" {
+			return fmt.Errorf("--output %q is not one of text, json", g.output)
+		}
+		return nil
+	}
 	for _, add := range commands {
 		root.AddCommand(add(g))
 	}

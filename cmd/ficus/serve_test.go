@@ -405,3 +405,11 @@ func TestServeShadowsComparesAndKeepsNoSecretInTheReport(t *testing.T) {
 		}
 	}
 }
+
+func TestAnUnknownOutputFormatIsRefused(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"route", "list", "--output", "yaml"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), `--output "yaml" is not one of text, json`) {
+		t.Fatalf("err = %v", err)
+	}
+}
