@@ -116,6 +116,8 @@ type routeStats struct {
 	since     time.Time
 	updated   time.Time
 	endpoints map[string]*endpointStats
+	// window counts the last seconds' comparisons for Window.
+	window windowRing
 }
 
 // endpointStats counts one endpoint's comparisons.
@@ -190,9 +192,11 @@ func (c *Collector) Record(ob Observation) {
 	}
 	if len(ob.Primary.Differences) == 0 && ob.Primary.Truncated == 0 {
 		ep.equal++
+		rs.window.add(now, nil, false)
 	} else {
 		ep.different++
-		c.addPrimary(ob.Route, ep, ob.Primary.Differences, now)
+		sig := c.addPrimary(ob.Route, ep, ob.Primary.Differences, now)
+		rs.window.add(now, sig, sig == nil)
 	}
 	if ob.Noise != nil && ob.Noise.Skipped == "" {
 		ep.noiseRuns++
@@ -251,7 +255,9 @@ func (ep *endpointStats) field(c *Collector, key string, kind Kind) *fieldStats 
 // untrackedHash stands for "some untracked field" in a signature's hash.
 const untrackedHash = 0x9e3779b97f4a7c15
 
-func (c *Collector) addPrimary(route string, ep *endpointStats, diffs []Difference, now time.Time) {
+// addPrimary counts a differing comparison and returns its signature; nil when the signature did not
+// fit in MaxSignatures (the comparison is unclassified).
+func (c *Collector) addPrimary(route string, ep *endpointStats, diffs []Difference, now time.Time) *signature {
 	ep.stamp++
 	var sum uint64
 	untracked := false
@@ -278,14 +284,19 @@ func (c *Collector) addPrimary(route string, ep *endpointStats, diffs []Differen
 		sum += fs.hash
 		ep.scratch = append(ep.scratch, fs)
 	}
+	fields := ep.scratch
+	ep.scratch = ep.scratch[:0]
 	if sig := ep.signatures[sum]; sig != nil {
 		sig.count++
-	} else if len(ep.signatures) < c.o.MaxSignatures {
-		ep.signatures[sum] = &signature{fields: slices.Clone(ep.scratch), untracked: untracked, count: 1}
-	} else {
-		ep.unclassified++
+		return sig
 	}
-	ep.scratch = ep.scratch[:0]
+	if len(ep.signatures) < c.o.MaxSignatures {
+		sig := &signature{fields: slices.Clone(fields), untracked: untracked, count: 1}
+		ep.signatures[sum] = sig
+		return sig
+	}
+	ep.unclassified++
+	return nil
 }
 
 func (ep *endpointStats) addNoise(c *Collector, diffs []Difference) {
@@ -334,6 +345,7 @@ func (c *Collector) Reset(route string) {
 	rs.gen++
 	rs.since, rs.updated = time.Time{}, time.Time{}
 	rs.endpoints = map[string]*endpointStats{}
+	rs.window = windowRing{}
 }
 
 // Routes lists, sorted, the routes that were recorded, imported or reset.

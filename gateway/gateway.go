@@ -12,6 +12,9 @@
 // exchange aside; a bounded queue and its workers send the copy to modern off the client's path and
 // compare the answers with the diff package.
 //
+// Each route's traffic per side is also counted per second for the rollout's analysis (observe.go):
+// RolloutObserver cuts it into windows and LegacyHealthy judges legacy before a rollback.
+//
 // Bodiless GET and HEAD requests to plain-HTTP upstreams, the bulk of proxied traffic, take a fast
 // path (h1pool in transport.go) that exchanges with the upstream on the handler's goroutine; the
 // rest goes through an http.Transport per backend. Both share the round robin, passive health,
@@ -68,6 +71,9 @@ type Gateway struct {
 	// shadow is the queue of mirrored requests and its workers, sized by the config given to New.
 	shadow   *shadowQueue
 	recorder diff.Recorder
+	// windows are the routes' traffic rings for the rollout (observe.go), by route name, kept
+	// across reloads; guarded by mu.
+	windows map[string]*routeWindows
 }
 
 // state is everything a request needs, immutable once installed.
@@ -82,6 +88,8 @@ type state struct {
 	// settings; both follow the config of the last New or Reload.
 	shadows []*routeShadow
 	shadow  shadowSettings
+	// windows are the routes' traffic rings, by Route.Index.
+	windows []*routeWindows
 }
 
 // New builds a gateway for cfg. states, typically the persisted run-time states, win over the stages
@@ -120,7 +128,8 @@ func (g *Gateway) build(cfg *config.Config, states []ficus.RouteState, old *stat
 	if err != nil {
 		return nil, err
 	}
-	st := &state{table: t, stats: g.m.statsFor(t), overrideHeader: t.OverrideHeader(), shadow: newShadowSettings(&cfg.Shadow)}
+	st := &state{table: t, stats: g.m.statsFor(t), overrideHeader: t.OverrideHeader(), shadow: newShadowSettings(&cfg.Shadow),
+		windows: g.windowsFor(t)}
 	if st.shadows, err = compileShadows(cfg, t, st.stats, st.shadow.maxBody); err != nil {
 		return nil, err
 	}
@@ -235,7 +244,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d, ok := st.table.Decide(r)
 	if !ok {
 		errNoRoute.write(w)
-		g.record(&g.noRoute, r, start, &d, exchange{status: errNoRoute.status})
+		g.record(&g.noRoute, nil, r, start, &d, exchange{status: errNoRoute.status})
 		return
 	}
 	side := sideIndex(d.Side)
@@ -257,7 +266,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		job, w = startMirror(w, r, s, &st.shadow)
 	}
 	ex := g.forward(w, r, be)
-	g.record(&rs.sides[side], r, start, &d, ex)
+	g.record(&rs.sides[side], &st.windows[d.Route.Index].sides[side], r, start, &d, ex)
 	if job != nil {
 		g.finishMirror(job, r, st, &ex, g.now().Sub(start))
 	}
@@ -268,9 +277,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// record counts a finished request and writes its access log line.
-func (g *Gateway) record(s *sideStats, r *http.Request, start time.Time, d *Decision, ex exchange) {
+// record counts a finished request in the metrics and in ring (nil for no route), and writes its
+// access log line.
+func (g *Gateway) record(s *sideStats, ring *sideRing, r *http.Request, start time.Time, d *Decision, ex exchange) {
 	elapsed := g.now().Sub(start)
+	if ring != nil {
+		ring.add(start.Add(elapsed), elapsed, failed(&ex), !ex.clientClosed)
+	}
 	s.codes[codeClass(&ex)].Inc()
 	s.duration.Observe(elapsed.Seconds())
 	if g.access != nil {

@@ -178,21 +178,43 @@ func (g *Gateway) shadowSend(st *state, side ficus.Side, j *shadowJob, buf *[]by
 	fast := req.Body == nil && (j.method == http.MethodGet || j.method == http.MethodHead)
 	res, err := be.roundTrip(up, req, fast)
 	if err != nil {
-		return diff.Response{}, g.shadowFailure(ctx, side, err)
+		reason := g.shadowFailure(ctx, side, err)
+		g.observeShadow(st, side, j, start, 0, reason)
+		return diff.Response{}, reason
 	}
 	defer res.Body.Close()
 	body, over, err := readLimited(res.Body, *buf, st.shadow.maxBody)
 	*buf = body
 	if err != nil {
-		return diff.Response{}, g.shadowFailure(ctx, side, err)
+		reason := g.shadowFailure(ctx, side, err)
+		g.observeShadow(st, side, j, start, 0, reason)
+		return diff.Response{}, reason
 	}
 	if side == ficus.SideModern {
 		j.route.stats.latency[sideIndex(side)].Observe(g.now().Sub(start).Seconds())
+		g.observeShadow(st, side, j, start, res.StatusCode, "")
 	}
 	if over {
 		return diff.Response{}, diff.SkipBodyTooLarge
 	}
 	return diff.Response{Status: res.StatusCode, Header: res.Header, Body: body}, ""
+}
+
+// observeShadow counts a finished shadow request to modern in the route's rollout ring while the
+// route is in stage shadow, where these are modern's only traffic: a failure (reason set) or a 5xx is
+// an error, and its latency (up to the timeout) is sampled. In a mirroring canary modern's own
+// clients are what counts, so mirrored requests are left out there; so are requests cut short by
+// Close and the second calls to legacy that measure noise.
+func (g *Gateway) observeShadow(st *state, side ficus.Side, j *shadowJob, start time.Time, status int, reason diff.SkipReason) {
+	if side != ficus.SideModern || reason == skipShutdown {
+		return
+	}
+	rt := st.table.Route(j.route.name)
+	if rt == nil || rt.State.Stage != ficus.StageShadow {
+		return
+	}
+	end := g.now()
+	st.windows[rt.Index].sides[sideIndex(side)].add(end, end.Sub(start), reason != "" || status >= 500, true)
 }
 
 // shadowFailure names the skip reason of a failed shadow request; ctx is the request's.
