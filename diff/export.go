@@ -118,6 +118,9 @@ func (c *Collector) Import(route string, data []byte) error {
 	defer rs.mu.Unlock()
 	rs.gen++
 	rs.since, rs.updated, rs.endpoints = doc.Since, doc.UpdatedAt, endpoints
+	// Recent comparisons point at the replaced field stats; judged against the imported ones they would
+	// count as clean, so the window starts afresh.
+	rs.window = windowRing{}
 	return nil
 }
 

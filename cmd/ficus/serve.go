@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -22,6 +23,8 @@ import (
 	"github.com/ficus-dev/ficus/control"
 	"github.com/ficus-dev/ficus/diff"
 	"github.com/ficus-dev/ficus/gateway"
+	"github.com/ficus-dev/ficus/notify"
+	"github.com/ficus-dev/ficus/prom"
 	"github.com/ficus-dev/ficus/store/sqlite"
 	"github.com/ficus-dev/ficus/telemetry"
 )
@@ -109,9 +112,36 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 		return err
 	}
 
+	// Rollouts judge each route from the gateway's own windows (and Prometheus when configured), act
+	// through the control service, and tell webhooks. Stopped before the gateway, so that no decision
+	// is taken on a gateway that no longer serves.
+	notifier, err := notify.New(notify.Webhooks(cfg.Notifications), notify.Options{Registerer: reg, Logger: log})
+	if err != nil {
+		return err
+	}
+	rollouts, err := control.NewRollouts(ctx, svc, st, control.RolloutsOptions{
+		Observer:      gw.RolloutObserver(collector),
+		Metrics:       prom.FromConfig(cfg.Prometheus),
+		LegacyHealthy: gw.LegacyHealthy,
+		Notify:        notifier,
+		Logger:        log,
+	})
+	if err != nil {
+		return err
+	}
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	background.Go(func() { notifier.Run(bgCtx) })
+	background.Go(func() {
+		if err := rollouts.Run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("rollouts stopped", "error", err.Error())
+		}
+	})
+	defer func() { stopBackground(); background.Wait() }()
+
 	var adminHandler atomic.Pointer[http.Handler]
 	setAdmin := func(cfg *config.Config) {
-		h := admin.New(admin.Options{Routes: svc, Audit: st, Diffs: diffs, Tokens: cfg.Admin.Tokens, Metrics: metrics, Logger: log,
+		h := admin.New(admin.Options{Routes: svc, Audit: st, Diffs: diffs, Rollouts: rollouts, Tokens: cfg.Admin.Tokens, Metrics: metrics, Logger: log,
 			Ready: func() error { return st.Ping(context.Background()) }})
 		adminHandler.Store(&h)
 	}
