@@ -84,6 +84,8 @@ type state struct {
 	// backendHeader and overrideHeader are canonical header names; "" when off.
 	backendHeader  string
 	overrideHeader string
+	// overrideCookie is the override cookie's name; "" when off.
+	overrideCookie string
 	// shadows are the routes' compiled mirroring, by Route.Index, and shadow the shadow section's
 	// settings; both follow the config of the last New or Reload.
 	shadows []*routeShadow
@@ -128,7 +130,7 @@ func (g *Gateway) build(cfg *config.Config, states []ficus.RouteState, old *stat
 	if err != nil {
 		return nil, err
 	}
-	st := &state{table: t, stats: g.m.statsFor(t), overrideHeader: t.OverrideHeader(), shadow: newShadowSettings(&cfg.Shadow),
+	st := &state{table: t, stats: g.m.statsFor(t), overrideHeader: t.OverrideHeader(), overrideCookie: t.OverrideCookie(), shadow: newShadowSettings(&cfg.Shadow),
 		windows: g.windowsFor(t)}
 	if st.shadows, err = compileShadows(cfg, t, st.stats, st.shadow.maxBody); err != nil {
 		return nil, err
@@ -256,6 +258,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if st.overrideHeader != "" {
 		delete(r.Header, st.overrideHeader)
+		stripCookie(r.Header, st.overrideCookie)
 	}
 	be := st.backends[side]
 	if st.backendHeader != "" {

@@ -246,6 +246,22 @@ func TestTheOverrideHeaderIsNotForwarded(t *testing.T) {
 	}
 }
 
+func TestTheOverrideCookieIsNotForwarded(t *testing.T) {
+	up := newEchoServer(t)
+	cfg := proxyConfig([]string{up.URL}, []string{up.URL})
+	cfg.Override = &config.Override{Header: "X-Ficus-Override", Cookie: "ficus_override", Secret: "s3cret"}
+	_, ts := startGateway(t, cfg, Options{})
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/", nil)
+	req.Header.Set("Cookie", "sid=7; ficus_override=modern:s3cret")
+	got, res := echo(t, ts.Client(), req)
+	if v := got.Header.Get("Cookie"); v != "sid=7" {
+		t.Errorf("upstream saw Cookie %q, want only sid=7", v)
+	}
+	if side := res.Header.Get(DefaultBackendHeader); side != "modern" {
+		t.Errorf("cookie override to modern served by %q", side)
+	}
+}
+
 func TestResponseHopByHopHeadersAreRemoved(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "X-Upstream-Hop")
