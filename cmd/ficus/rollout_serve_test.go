@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,8 +17,12 @@ import (
 // rolloutConfig is a ficus config whose users route has a fast canary plan: 1 s analysis windows, so
 // that the whole rollout takes seconds.
 func rolloutConfig(t *testing.T, legacy, modern string) string {
+	return rolloutConfigIn(t, t.TempDir(), legacy, modern, "        error_rate: {max: 0.05, max_increase: 0.02, min_requests: 10}\n")
+}
+
+func rolloutConfigIn(t *testing.T, dir, legacy, modern, gates string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "ficus.yaml")
+	path := filepath.Join(dir, "ficus.yaml")
 	body := fmt.Sprintf(`listen: 127.0.0.1:0
 admin:
   listen: 127.0.0.1:0
@@ -40,9 +46,8 @@ routes:
         - pause: 2s
         - weight: 100
       gates:
-        error_rate: {max: 0.05, max_increase: 0.02, min_requests: 10}
-  - name: default
-`, legacy, modern)
+%s  - name: default
+`, legacy, modern, gates)
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -159,5 +164,116 @@ func waitForLong(t *testing.T, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestServeRollsBackAModern50msSlowerOnTheLatencyGate(t *testing.T) {
+	t.Setenv("FICUS_TEST_OPS_TOKEN", testToken)
+	legacy := side(t, "legacy")
+	modern := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond)
+		fmt.Fprint(w, `{"served_by":"modern"}`)
+	}))
+	defer modern.Close()
+	gates := "        latency: {max_increase: 0.1, alpha: 0.05, min_samples: 10}\n"
+	ts := startServe(t, rolloutConfigIn(t, t.TempDir(), legacy.URL, modern.URL, gates))
+	stop := make(chan struct{})
+	wait := load(ts, stop)
+	defer func() { close(stop); wait() }()
+	if code, body := ts.api(http.MethodPost, "/api/v1/routes/users/rollout/start", ""); code != http.StatusOK {
+		t.Fatalf("start: %d %v", code, body)
+	}
+	waitForLong(t, 30*time.Second, "the latency rollback", func() bool {
+		_, audit := ts.api(http.MethodGet, "/api/v1/audit?target=route/users&limit=200", "")
+		return hasAction(audit, "rollout.rolled_back")
+	})
+	_, status := ts.api(http.MethodGet, "/api/v1/routes/users/rollout", "")
+	raw, _ := json.Marshal(status)
+	if !strings.Contains(string(raw), "latency") {
+		t.Fatalf("the rollout's record does not name the latency gate: %s", raw)
+	}
+}
+
+func TestServeRolloutWithoutTrafficIsInconclusiveAndMovesNothing(t *testing.T) {
+	t.Setenv("FICUS_TEST_OPS_TOKEN", testToken)
+	legacy, modern := side(t, "legacy"), side(t, "modern")
+	ts := startServe(t, rolloutConfig(t, legacy.URL, modern.URL))
+	if code, body := ts.api(http.MethodPost, "/api/v1/routes/users/rollout/start", ""); code != http.StatusOK {
+		t.Fatalf("start: %d %v", code, body)
+	}
+	waitForLong(t, 30*time.Second, "an inconclusive analysis", func() bool {
+		_, audit := ts.api(http.MethodGet, "/api/v1/audit?target=route/users&limit=200", "")
+		return hasAction(audit, "rollout.inconclusive")
+	})
+	_, r := ts.api(http.MethodGet, "/api/v1/routes/users", "")
+	if r["weight"] != 20.0 {
+		t.Fatalf("without traffic the route moved to %v, want it held at the first step's 20%%", r)
+	}
+	_, audit := ts.api(http.MethodGet, "/api/v1/audit?target=route/users&limit=200", "")
+	if hasAction(audit, "rollout.promoted") || hasAction(audit, "rollout.rolled_back") {
+		t.Fatalf("an inconclusive rollout promoted or rolled back: %v", audit)
+	}
+}
+
+func TestServeResumesARolloutAfterARestart(t *testing.T) {
+	t.Setenv("FICUS_TEST_OPS_TOKEN", testToken)
+	legacy, modern := side(t, "legacy"), side(t, "modern")
+	cfg := rolloutConfig(t, legacy.URL, modern.URL)
+	first := startServe(t, cfg)
+	stop := make(chan struct{})
+	wait := load(first, stop)
+	if code, body := first.api(http.MethodPost, "/api/v1/routes/users/rollout/start", ""); code != http.StatusOK {
+		t.Fatalf("start: %d %v", code, body)
+	}
+	waitForLong(t, 30*time.Second, "the first promotion", func() bool {
+		_, audit := first.api(http.MethodGet, "/api/v1/audit?target=route/users&limit=200", "")
+		return hasAction(audit, "rollout.promoted")
+	})
+	close(stop)
+	wait()
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := startServe(t, cfg)
+	_, st := second.api(http.MethodGet, "/api/v1/routes/users/rollout", "")
+	raw, _ := json.Marshal(st)
+	if !strings.Contains(string(raw), `"promoted"`) {
+		t.Fatalf("after the restart the rollout's timeline was lost: %s", raw)
+	}
+	stop2 := make(chan struct{})
+	wait2 := load(second, stop2)
+	defer func() { close(stop2); wait2() }()
+	waitForLong(t, 30*time.Second, "the resumed rollout to complete", func() bool {
+		_, r := second.api(http.MethodGet, "/api/v1/routes/users", "")
+		return r["stage"] == "modern" || r["weight"] == 100.0
+	})
+}
+
+func TestServeHoldsInsteadOfRollingBackOntoABrokenLegacy(t *testing.T) {
+	t.Setenv("FICUS_TEST_OPS_TOKEN", testToken)
+	legacy := side(t, "legacy")
+	modern := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "broken", http.StatusInternalServerError)
+	}))
+	defer modern.Close()
+	ts := startServe(t, rolloutConfig(t, legacy.URL, modern.URL))
+	legacy.Close() // legacy is down too: moving clients back would not help them
+	stop := make(chan struct{})
+	wait := load(ts, stop)
+	defer func() { close(stop); wait() }()
+	if code, body := ts.api(http.MethodPost, "/api/v1/routes/users/rollout/start", ""); code != http.StatusOK {
+		t.Fatalf("start: %d %v", code, body)
+	}
+	waitForLong(t, 30*time.Second, "the rollout to hold", func() bool {
+		_, audit := ts.api(http.MethodGet, "/api/v1/audit?target=route/users&limit=200", "")
+		return hasAction(audit, "rollout.held")
+	})
+	_, audit := ts.api(http.MethodGet, "/api/v1/audit?target=route/users&limit=200", "")
+	if hasAction(audit, "rollout.rolled_back") {
+		t.Fatalf("the rollout rolled back onto a legacy that is down: %v", audit)
+	}
+	if _, r := ts.api(http.MethodGet, "/api/v1/routes/users", ""); r["stage"] != "canary" {
+		t.Fatalf("the held route is %v, want it left in canary", r)
 	}
 }
