@@ -209,8 +209,10 @@ func TestAGoodModernIsPromotedStepByStepToEveryClient(t *testing.T) {
 		t.Errorf("the gateway sends users to %s, want modern", s)
 	}
 	actions := auditActions(t, f.fixture)
-	want := []string{"rollout.started", "route.stage", "rollout.step", "rollout.promoted", "route.stage", "rollout.step",
-		"rollout.promoted", "route.stage", "rollout.completed"}
+	// Every judgement is audited: the passing analysis of each step ("rollout.analysed"), then the
+	// promotion it led to.
+	want := []string{"rollout.started", "route.stage", "rollout.step", "rollout.analysed", "rollout.promoted", "route.stage", "rollout.step",
+		"rollout.analysed", "rollout.promoted", "route.stage", "rollout.completed"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("audit actions\n%v\nwant\n%v", actions, want)
 	}

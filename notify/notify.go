@@ -133,6 +133,9 @@ func New(hooks []Webhook, o Options) (*Notifier, error) {
 // Emit queues ev for every webhook that wants its kind. It never blocks: when the queue is full the
 // delivery is dropped and counted, because a slow receiver must not hold up a rollback.
 func (n *Notifier) Emit(ev rollout.Event) {
+	if ev.Kind == rollout.EventAnalysed {
+		return // a judgement that changed nothing is for the audit log, not for people's inboxes
+	}
 	var body []byte
 	for _, h := range n.hooks {
 		if len(h.Events) > 0 && !slices.Contains(h.Events, ev.Kind) {

@@ -197,3 +197,17 @@ func TestWebhooksFromConfig(t *testing.T) {
 		t.Errorf("webhooks = %+v", hooks)
 	}
 }
+
+func TestAJudgementThatChangedNothingIsNotSent(t *testing.T) {
+	r := newReceiver(t, http.StatusOK)
+	n := start(t, []notify.Webhook{{URL: r.srv.URL}}, notify.Options{})
+	quiet := event
+	quiet.Kind = rollout.EventAnalysed
+	n.Emit(quiet)
+	n.Emit(event)
+	waitCounts(t, n, [3]int64{1, 0, 0})
+	var m notify.Message
+	if err := json.Unmarshal(r.requests()[0].body, &m); err != nil || m.Event != event.Kind {
+		t.Errorf("got %+v, %v; want only the %s event", m, err, event.Kind)
+	}
+}

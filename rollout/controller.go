@@ -173,19 +173,24 @@ func (c *Controller) judge(ctx context.Context, now time.Time, a Analysis, w Win
 		if !c.st.Paused {
 			c.st.Paused, c.st.PausedBy, c.st.PauseReason = true, ActorRollout, a.Reason
 			c.emit(now, EventInconclusive, ActorRollout, "paused until data suffices: "+a.Reason, &a)
-		} else if c.st.PausedBy == ActorRollout {
-			c.st.PauseReason = a.Reason
+		} else {
+			if c.st.PausedBy == ActorRollout {
+				c.st.PauseReason = a.Reason
+			}
+			c.note(now, &a)
 		}
 		return nil
 	}
 	c.st.ConsecutiveFailures = 0
-	if c.st.Phase == PhaseHeld {
+	switch {
+	case c.st.Phase == PhaseHeld:
 		c.st.Phase, c.st.HeldReason = PhaseRunning, ""
 		c.emit(now, EventResumed, ActorRollout, "gates pass again; hold ended: "+a.Reason, &a)
-	}
-	if c.st.Paused && c.st.PausedBy == ActorRollout {
+	case c.st.Paused && c.st.PausedBy == ActorRollout:
 		c.st.Paused, c.st.PausedBy, c.st.PauseReason = false, "", ""
 		c.emit(now, EventResumed, ActorRollout, "data suffices again: "+a.Reason, &a)
+	default:
+		c.note(now, &a)
 	}
 	return nil
 }
@@ -201,6 +206,8 @@ func (c *Controller) rollbackOrHold(ctx context.Context, now time.Time, a Analys
 			c.emit(now, EventHeld, ActorRollout, fmt.Sprintf(
 				"modern fails but legacy is unhealthy too (%s): holding instead of rolling back, operator attention needed; %s",
 				why, a.Reason), &a)
+		} else {
+			c.note(now, &a)
 		}
 		return nil
 	}
@@ -342,6 +349,18 @@ func (c *Controller) emit(now time.Time, kind EventKind, actor, reason string, a
 	if c.cfg.Events != nil {
 		c.cfg.Events.Emit(ev)
 	}
+}
+
+// note hands a judgement that changed nothing to Events, keeping it out of the timeline.
+func (c *Controller) note(now time.Time, a *Analysis) {
+	if c.cfg.Events == nil {
+		return
+	}
+	ev := Event{Time: now, Route: c.cfg.Route, Kind: EventAnalysed, Actor: ActorRollout, Reason: string(a.Verdict) + ": " + a.Reason, Evidence: a}
+	if c.st.Phase.Active() && c.st.StepIndex < len(c.steps) {
+		ev.Step, ev.StepName = c.st.StepIndex+1, c.steps[c.st.StepIndex].String()
+	}
+	c.cfg.Events.Emit(ev)
 }
 
 func (c *Controller) save(ctx context.Context) error {

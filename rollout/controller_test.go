@@ -490,3 +490,27 @@ func TestStateIsSavedAfterEveryChange(t *testing.T) {
 		t.Errorf("saved %+v\nstate %+v", got, want)
 	}
 }
+
+func TestEveryJudgementReachesEventsButOnlyTransitionsTheTimeline(t *testing.T) {
+	plan := Plan{Gates: allGates, Steps: []Step{weight(10), pause(2 * time.Minute), weight(50)}}
+	h := newHarness(t, plan, healthy)
+	h.start()
+	h.run(time.Hour, func() bool { return h.c.Done() })
+	analysed := 0
+	for _, e := range h.ev.events {
+		if e.Kind == EventAnalysed {
+			analysed++
+			if e.Evidence == nil || e.Reason == "" {
+				t.Fatalf("a judgement without its evidence: %+v", e)
+			}
+		}
+	}
+	if analysed == 0 {
+		t.Fatal("no judgement that changed nothing was handed to Events")
+	}
+	for _, e := range h.c.State().History {
+		if e.Kind == EventAnalysed {
+			t.Fatalf("the timeline holds a judgement that changed nothing: %+v", e)
+		}
+	}
+}

@@ -49,6 +49,10 @@ const (
 	EventHeld         EventKind = "held"         // gates failed but legacy is unhealthy too: staying put
 	EventCompleted    EventKind = "completed"    // every client is on modern and the rollout is over
 	EventAborted      EventKind = "aborted"      // an operator rolled back
+	// EventAnalysed is a judgement that changed nothing (gates passed mid-step, a hold or an
+	// inconclusive pause that goes on). It goes to Events (the audit log) with its evidence, but not
+	// into the timeline, which keeps transitions only.
+	EventAnalysed EventKind = "analysed"
 )
 
 // Event is one entry of a rollout's timeline.

@@ -134,10 +134,13 @@ type recorder struct{ events []Event }
 
 func (r *recorder) Emit(e Event) { r.events = append(r.events, e) }
 
+// kinds lists the transitions, leaving out the judgements that changed nothing (EventAnalysed).
 func (r *recorder) kinds() []EventKind {
 	var out []EventKind
 	for _, e := range r.events {
-		out = append(out, e.Kind)
+		if e.Kind != EventAnalysed {
+			out = append(out, e.Kind)
+		}
 	}
 	return out
 }
