@@ -167,6 +167,12 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 
+	// SIGHUP is caught before anyone is told ficus is up, so that a reload asked for at once does not
+	// find the default action (exit) still in place.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	errc := make(chan error, 2)
 	go func() { errc <- serveOn(proxySrv, proxyLn) }()
 	go func() { errc <- serveOn(adminSrv, adminLn) }()
@@ -176,9 +182,6 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 		ready(proxyLn.Addr(), adminLn.Addr())
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 
 	current := cfg
 	for {
