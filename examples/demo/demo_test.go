@@ -26,7 +26,7 @@ func TestDemoPasses(t *testing.T) {
 	if err := run(ctx, options{ficus: bin}, &out); err != nil {
 		t.Fatalf("demo failed: %v\n\nits output:\n%s", err, out.String())
 	}
-	for _, want := range []string{"DEFECT  $.price_cents", "NOISE   $.generated_at", "[8/8] Where to look", "Demo passed."} {
+	for _, want := range []string{"DEFECT  $.price_cents", "NOISE   $.generated_at", "completed: ", "rolled back on its own", "[10/10] Where to look", "Demo passed."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the output lacks %q:\n%s", want, out.String())
 		}

@@ -65,6 +65,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	defer p.kill()
 	d := newDemo(out, o, s)
+	d.failing = &shops.failing
 	defer d.client.CloseIdleConnections()
 	d.intro()
 	if err := p.waitReady(ctx, d.client, s.adminURL()+"/readyz"); err != nil {

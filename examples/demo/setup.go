@@ -92,6 +92,16 @@ routes:
     sticky:
       header: X-User-Id
     stage: legacy
+    rollout:
+      interval: 1s
+      steps:
+        - weight: 10
+        - pause: 1s
+        - weight: 50
+        - pause: 1s
+        - weight: 100
+      gates:
+        error_rate: {max: 0.05, max_increase: 0.02, min_requests: 10}
   - name: orders
     match:
       path_prefix: /api/orders
@@ -100,8 +110,19 @@ routes:
   - name: catalog
     match:
       path_prefix: /api/products
+    sticky:
+      header: X-User-Id
     mirror:
       noise: true
+    rollout:
+      interval: 1s
+      steps:
+        - weight: 20
+        - pause: 5s
+        - weight: 50
+        - weight: 100
+      gates:
+        error_rate: {max: 0.05, max_increase: 0.02, min_requests: 10}
   - name: default
     stage: legacy
 `

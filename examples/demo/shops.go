@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ficus-dev/ficus/examples/shop"
 )
@@ -15,6 +16,8 @@ import (
 // its own in-memory database seeded with the same data.
 type shops struct {
 	legacyURL, modernURL string
+	// failing, once set, makes the modern shop answer 500 on /api/products/{id}: the demo's bad rollout.
+	failing atomic.Bool
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -26,7 +29,9 @@ func startShops(ctx context.Context) (*shops, error) {
 	s := &shops{cancel: cancel}
 	var err error
 	if s.legacyURL, err = s.start(ctx, func(db *sql.DB) http.Handler { return shop.NewLegacy(db) }); err == nil {
-		s.modernURL, err = s.start(ctx, func(db *sql.DB) http.Handler { return shop.NewModern(db, shop.Faults{PriceBug: true}) })
+		s.modernURL, err = s.start(ctx, func(db *sql.DB) http.Handler {
+			return shop.NewModern(db, shop.Faults{PriceBug: true, Failing: &s.failing})
+		})
 	}
 	if err != nil {
 		s.stop()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,10 +19,12 @@ type demo struct {
 	client *http.Client
 	keep   bool // everything stays up after the tour
 	step   int
+	// failing switches the modern shop's products endpoint to 500s (the bad rollout).
+	failing *atomic.Bool
 }
 
 // steps is the number of numbered steps of the tour, for the "[n/N]" headings.
-const steps = 8
+const steps = 10
 
 func newDemo(out io.Writer, o options, s setup) *demo {
 	return &demo{out: out, bin: o.ficus, setup: s, keep: o.keep, client: &http.Client{Timeout: 10 * time.Second}}
@@ -83,7 +86,7 @@ func (d *demo) tour(ctx context.Context) error {
 	}
 	for _, step := range []func(context.Context) error{
 		func(ctx context.Context) error { return d.widen(ctx, atTen) },
-		d.cutover, d.rollback, d.record, d.whereToLook,
+		d.cutover, d.rollback, d.automatedRollout, d.automatedRollback, d.record, d.whereToLook,
 	} {
 		if err := step(ctx); err != nil {
 			return err

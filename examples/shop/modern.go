@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Faults are deliberate defects the modern implementation can be started with, so that the demo has
@@ -15,6 +16,10 @@ type Faults struct {
 	// PriceBug makes GET /api/products/{id} drop the last digit of price_cents for every fourth
 	// product (a rounding bug in the new pricing code): the defect the parallel run must find.
 	PriceBug bool
+	// Failing, when set and true, makes GET /api/products/{id} answer 500: an outage the demo
+	// switches on at run time so that an automated rollout has something to roll back from. Nil
+	// never fails.
+	Failing *atomic.Bool
 }
 
 // NewModern returns the modern implementation of the shop API over db: a router with one handler per
@@ -173,6 +178,9 @@ func (m *modern) getOrder(r *http.Request) (any, error) {
 func (m *modern) listProducts(r *http.Request) (any, error) { return m.repo.products(r.Context()) }
 
 func (m *modern) getProduct(r *http.Request) (any, error) {
+	if m.faults.Failing != nil && m.faults.Failing.Load() {
+		return nil, &apiError{http.StatusInternalServerError, "products are failing"}
+	}
 	id, err := pathID(r, "product")
 	if err != nil {
 		return nil, err

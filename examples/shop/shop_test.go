@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -206,6 +207,27 @@ func TestThePriceBugChangesEveryFourthProductOnly(t *testing.T) {
 	}
 	if differ == 0 {
 		t.Fatal("the price bug changed no product")
+	}
+}
+
+func TestTheFailingSwitchFailsProductsOnlyWhileSet(t *testing.T) {
+	var failing atomic.Bool
+	srv := httptest.NewServer(NewModern(openTestDB(t), Faults{Failing: &failing}))
+	defer srv.Close()
+	for _, c := range []struct {
+		set  bool
+		path string
+		want int
+	}{
+		{false, "/api/products/1", http.StatusOK},
+		{true, "/api/products/1", http.StatusInternalServerError},
+		{true, "/api/users/1", http.StatusOK},
+		{false, "/api/products/1", http.StatusOK},
+	} {
+		failing.Store(c.set)
+		if got := do(t, "GET", srv.URL+c.path, "").status; got != c.want {
+			t.Errorf("failing=%v GET %s: status %d, want %d", c.set, c.path, got, c.want)
+		}
 	}
 }
 
