@@ -182,7 +182,6 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 		ready(proxyLn.Addr(), adminLn.Addr())
 	}
 
-
 	current := cfg
 	for {
 		select {
