@@ -8,9 +8,22 @@ package migrate
 type Schema struct {
 	// Name is the source database (MySQL schema) name; empty when unknown.
 	Name string
+	// Dialect is the source engine: DialectMySQL (the zero value, MySQL and
+	// MariaDB), DialectPostgres or DialectSQLite. It picks the cast rules.
+	Dialect Dialect
 	// Tables in the source's order (by name); nil means an empty database.
 	Tables []Table
 }
+
+// Dialect names a source engine.
+type Dialect string
+
+// The source dialects.
+const (
+	DialectMySQL    Dialect = ""
+	DialectPostgres Dialect = "postgres"
+	DialectSQLite   Dialect = "sqlite"
+)
 
 // Table is one source table.
 type Table struct {
