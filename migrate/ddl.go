@@ -23,8 +23,8 @@ func (p *Plan) WriteColumns(w io.Writer) error {
 }
 
 // CreateDDL returns the statements to run before the load: the schema,
-// the enum types and the tables with their primary keys, without
-// secondary indexes or foreign keys.
+// the enum types and the tables, without keys, indexes or foreign keys
+// (PostLoad adds them once the rows are in).
 func (p *Plan) CreateDDL() string {
 	var b strings.Builder
 	if p.Schema != "public" {
@@ -62,9 +62,6 @@ func (p *Plan) writeCreateTable(b *strings.Builder, t *TablePlan) {
 		}
 		lines = append(lines, line)
 	}
-	if pk := t.Source.PrimaryKey; len(pk) > 0 {
-		lines = append(lines, "    PRIMARY KEY ("+t.columnList(pk)+")")
-	}
 	b.WriteString(strings.Join(lines, ",\n"))
 	b.WriteString("\n);\n\n")
 }
@@ -87,40 +84,127 @@ func (t *TablePlan) columnList(names []string) string {
 	return strings.Join(out, ", ")
 }
 
-// PostLoadDDL returns the statements to run after the data is loaded:
-// secondary indexes, foreign keys, identity sequence resets and comments.
-// Each statement ends with ";\n" and stands alone, so the loader may run
-// them in parallel within each group.
+// StepKind says what a post-load step does; steps of one kind may run in
+// parallel, and the kinds run in the order of the constants.
+type StepKind int
+
+// The post-load step kinds, in the order they run.
+const (
+	StepKey        StepKind = iota // primary keys and indexes
+	StepForeignKey                 // foreign keys, once every key exists
+	StepFinish                     // sequence resets, triggers and comments
+)
+
+// Step is one post-load statement.
+type Step struct {
+	Kind StepKind
+	// Table is the target table the step belongs to.
+	Table string
+	// SQL is the statement, without the final semicolon; empty when the
+	// step was dropped and only Note remains.
+	SQL string
+	// Note explains a change or a drop; empty means none.
+	Note string
+}
+
+// PostLoad returns the statements to run after the data is loaded, in
+// order: primary keys and secondary indexes, foreign keys, then sequence
+// resets, ON UPDATE triggers and comments. Building keys after the load is
+// what makes COPY fast.
+func (p *Plan) PostLoad() []Step {
+	var steps []Step
+	for i := range p.Tables {
+		t := &p.Tables[i]
+		if pk := t.Source.PrimaryKey; len(pk) > 0 {
+			steps = append(steps, Step{Kind: StepKey, Table: t.Target, SQL: fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s PRIMARY KEY (%s)",
+				QualifiedIdent(p.Schema, t.Target), Ident(FitName(t.Target+"_pkey")), t.columnList(pk))})
+		}
+		for _, ix := range t.Source.Indexes {
+			steps = append(steps, p.createIndex(t, ix))
+		}
+	}
+	for i := range p.Tables {
+		for _, fk := range p.Tables[i].Source.ForeignKeys {
+			steps = append(steps, p.addForeignKey(&p.Tables[i], fk))
+		}
+	}
+	for i := range p.Tables {
+		steps = append(steps, p.finishTable(&p.Tables[i])...)
+	}
+	return steps
+}
+
+// finishTable resets identity sequences past the loaded maximum, adds the
+// triggers that emulate ON UPDATE CURRENT_TIMESTAMP and copies comments.
+func (p *Plan) finishTable(t *TablePlan) []Step {
+	var steps []Step
+	table := QualifiedIdent(p.Schema, t.Target)
+	for _, c := range t.Columns {
+		if c.Identity {
+			steps = append(steps, Step{Kind: StepFinish, Table: t.Target, SQL: fmt.Sprintf(
+				"SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max(%s), 0) + 1, false) FROM %s",
+				quoteLiteral(table), quoteLiteral(c.Target), Ident(c.Target), table)})
+		}
+		if c.Source.OnUpdateCurrentTimestamp {
+			steps = append(steps, p.onUpdateTrigger(t, &c)...)
+		}
+	}
+	if t.Source.Comment != "" {
+		steps = append(steps, Step{Kind: StepFinish, Table: t.Target,
+			SQL: fmt.Sprintf("COMMENT ON TABLE %s IS %s", table, quoteLiteral(t.Source.Comment))})
+	}
+	for _, c := range t.Columns {
+		if c.Source.Comment != "" {
+			steps = append(steps, Step{Kind: StepFinish, Table: t.Target,
+				SQL: fmt.Sprintf("COMMENT ON COLUMN %s.%s IS %s", table, Ident(c.Target), quoteLiteral(c.Source.Comment))})
+		}
+	}
+	return steps
+}
+
+// onUpdateTrigger emulates MySQL's ON UPDATE CURRENT_TIMESTAMP: when an
+// UPDATE changes the row but does not set the column itself, the column
+// becomes the current time.
+func (p *Plan) onUpdateTrigger(t *TablePlan, c *ColumnPlan) []Step {
+	name := FitName(t.Target + "_" + c.Target + "_on_update")
+	fn := QualifiedIdent(p.Schema, name)
+	col := Ident(c.Target)
+	body := fmt.Sprintf("BEGIN IF NEW.%s IS NOT DISTINCT FROM OLD.%s AND NEW IS DISTINCT FROM OLD THEN NEW.%s := now(); END IF; RETURN NEW; END", col, col, col)
+	return []Step{
+		{Kind: StepFinish, Table: t.Target, SQL: fmt.Sprintf(
+			"CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS %s", fn, dollarQuote(body))},
+		{Kind: StepFinish, Table: t.Target, SQL: fmt.Sprintf(
+			"CREATE OR REPLACE TRIGGER %s BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",
+			Ident(name), QualifiedIdent(p.Schema, t.Target), fn)},
+	}
+}
+
+// dollarQuote quotes a function body with a tag the body does not contain.
+func dollarQuote(body string) string {
+	tag := "$body$"
+	for strings.Contains(body, tag) {
+		tag = "$b" + tag[1:]
+	}
+	return tag + body + tag
+}
+
+// PostLoadDDL renders PostLoad as a script, notes as comments.
 func (p *Plan) PostLoadDDL() string {
 	var b strings.Builder
-	for _, t := range p.Tables {
-		for _, ix := range t.Source.Indexes {
-			b.WriteString(p.createIndex(&t, ix))
+	for _, s := range p.PostLoad() {
+		if s.Note != "" {
+			fmt.Fprintf(&b, "-- %s: %s\n", s.Table, s.Note)
 		}
-	}
-	for _, t := range p.Tables {
-		for _, fk := range t.Source.ForeignKeys {
-			b.WriteString(p.addForeignKey(&t, fk))
+		if s.SQL != "" {
+			b.WriteString(s.SQL + ";\n")
 		}
-	}
-	for _, t := range p.Tables {
-		for _, c := range t.Columns {
-			if c.Identity {
-				table := QualifiedIdent(p.Schema, t.Target)
-				fmt.Fprintf(&b, "SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max(%s), 0) + 1, false) FROM %s;\n",
-					quoteLiteral(table), quoteLiteral(c.Target), Ident(c.Target), table)
-			}
-		}
-	}
-	for _, t := range p.Tables {
-		p.writeComments(&b, &t)
 	}
 	return b.String()
 }
 
 // createIndex builds an index. PostgreSQL index names are unique per schema,
 // not per table, so the name is prefixed with the table's.
-func (p *Plan) createIndex(t *TablePlan, ix Index) string {
+func (p *Plan) createIndex(t *TablePlan, ix Index) Step {
 	parts := make([]string, len(ix.Parts))
 	var notes []string
 	for i, part := range ix.Parts {
@@ -142,33 +226,32 @@ func (p *Plan) createIndex(t *TablePlan, ix Index) string {
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
-	var b strings.Builder
-	for _, n := range notes {
-		fmt.Fprintf(&b, "-- %s.%s: %s\n", t.Source.Name, ix.Name, n)
+	step := Step{Kind: StepKey, Table: t.Target, SQL: fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique,
+		Ident(FitName(t.Target+"_"+ix.Name)), QualifiedIdent(p.Schema, t.Target), strings.Join(parts, ", "))}
+	if len(notes) > 0 {
+		step.Note = ix.Name + ": " + strings.Join(notes, "; ")
 	}
-	fmt.Fprintf(&b, "CREATE %sINDEX %s ON %s (%s);\n", unique, Ident(FitName(t.Target+"_"+ix.Name)),
-		QualifiedIdent(p.Schema, t.Target), strings.Join(parts, ", "))
-	return b.String()
+	return step
 }
 
-func (p *Plan) addForeignKey(t *TablePlan, fk ForeignKey) string {
+// addForeignKey adds a foreign key; one that references a table the plan
+// does not migrate is dropped with a note, since it could not be created.
+func (p *Plan) addForeignKey(t *TablePlan, fk ForeignKey) Step {
 	ref := p.table(fk.RefTable)
-	refName, refCols := FitName(fk.RefTable), ""
-	if ref != nil {
-		refName, refCols = ref.Target, ref.columnList(fk.RefColumns)
-	} else {
-		refCols = (&TablePlan{}).columnList(fk.RefColumns)
+	if ref == nil {
+		return Step{Kind: StepForeignKey, Table: t.Target,
+			Note: fmt.Sprintf("foreign key %s dropped: it references %s, which is not migrated", fk.Name, fk.RefTable)}
 	}
 	s := fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)",
 		QualifiedIdent(p.Schema, t.Target), Ident(FitName(t.Target+"_"+fk.Name)), t.columnList(fk.Columns),
-		QualifiedIdent(p.Schema, refName), refCols)
+		QualifiedIdent(p.Schema, ref.Target), ref.columnList(fk.RefColumns))
 	if fk.OnDelete != "" && fk.OnDelete != "NO ACTION" && fk.OnDelete != "RESTRICT" {
 		s += " ON DELETE " + fk.OnDelete
 	}
 	if fk.OnUpdate != "" && fk.OnUpdate != "NO ACTION" && fk.OnUpdate != "RESTRICT" {
 		s += " ON UPDATE " + fk.OnUpdate
 	}
-	return s + ";\n"
+	return Step{Kind: StepForeignKey, Table: t.Target, SQL: s}
 }
 
 func (p *Plan) table(source string) *TablePlan {
@@ -178,16 +261,4 @@ func (p *Plan) table(source string) *TablePlan {
 		}
 	}
 	return nil
-}
-
-func (p *Plan) writeComments(b *strings.Builder, t *TablePlan) {
-	table := QualifiedIdent(p.Schema, t.Target)
-	if t.Source.Comment != "" {
-		fmt.Fprintf(b, "COMMENT ON TABLE %s IS %s;\n", table, quoteLiteral(t.Source.Comment))
-	}
-	for _, c := range t.Columns {
-		if c.Source.Comment != "" {
-			fmt.Fprintf(b, "COMMENT ON COLUMN %s.%s IS %s;\n", table, Ident(c.Target), quoteLiteral(c.Source.Comment))
-		}
-	}
 }

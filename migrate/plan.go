@@ -123,7 +123,7 @@ func planColumn(c *Column, table string, o ColumnOverride, schema string, enums 
 		cp.Notes = append(cp.Notes, "zerofill dropped")
 	}
 	if c.OnUpdateCurrentTimestamp {
-		cp.Notes = append(cp.Notes, "ON UPDATE CURRENT_TIMESTAMP dropped (needs a trigger)")
+		cp.Notes = append(cp.Notes, "ON UPDATE CURRENT_TIMESTAMP: a BEFORE UPDATE trigger sets it")
 	}
 	convertDefault(&cp)
 	return cp, nil
