@@ -1,6 +1,14 @@
 package migrate
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+// ErrKeyOutOfRange is returned (wrapped) by Source.KeyBounds when the key's
+// values do not fit in an int64 (an unsigned bigint above 2^63-1): the
+// loader then pages the table by keyset instead of by ranges.
+var ErrKeyOutOfRange = errors.New("key values beyond the int64 range")
 
 // Source is a legacy database that rows are read from. Connectors
 // (migrate/mysql, migrate/postgres, migrate/sqlite) implement it; the loader

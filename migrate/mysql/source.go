@@ -27,11 +27,6 @@ type Source struct {
 
 var _ migrate.Source = (*Source)(nil)
 
-// ErrKeyOutOfRange is returned by KeyBounds when the key's values do not fit
-// in an int64 (an unsigned bigint above 2^63-1): the table must be paged by
-// keyset instead.
-var ErrKeyOutOfRange = errors.New("key values beyond the int64 range")
-
 // Open connects to the database that u names: a URL
 // mysql://user:password@host:port/database?param=value (mariadb:// too; the
 // port defaults to 3306) or a go-sql-driver/mysql DSN. The session reads
@@ -160,7 +155,7 @@ func (s *Source) KeyBounds(ctx context.Context, t *migrate.Table, filter string)
 	lo, err1 := strconv.ParseInt(min.String, 10, 64)
 	hi, err2 := strconv.ParseInt(max.String, 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, 0, false, fmt.Errorf("mysql: key bounds of %s: %w", t.Name, ErrKeyOutOfRange)
+		return 0, 0, false, fmt.Errorf("mysql: key bounds of %s: %w", t.Name, migrate.ErrKeyOutOfRange)
 	}
 	return lo, hi, true, nil
 }
