@@ -60,7 +60,7 @@ func BuildPlan(schema *Schema, o Overrides) (*Plan, error) {
 		if !o.included(t.Name) {
 			continue
 		}
-		tp, err := planTable(t, o.table(t.Name), p.Schema, enums)
+		tp, err := planTable(t, o.table(t.Name), p.Schema, enums, schema.Dialect)
 		if err != nil {
 			return nil, err
 		}
@@ -78,12 +78,12 @@ func BuildPlan(schema *Schema, o Overrides) (*Plan, error) {
 	return p, nil
 }
 
-func planTable(t *Table, o TableOverride, schema string, enums map[string]EnumType) (TablePlan, error) {
+func planTable(t *Table, o TableOverride, schema string, enums map[string]EnumType, dialect Dialect) (TablePlan, error) {
 	tp := TablePlan{Source: t, Target: FitName(orDefault(o.Rename, t.Name))}
 	seen := map[string]string{}
 	for i := range t.Columns {
 		c := &t.Columns[i]
-		cp, err := planColumn(c, tp.Target, o.Columns[c.Name], schema, enums)
+		cp, err := planColumn(c, tp.Target, o.Columns[c.Name], schema, enums, dialect)
 		if err != nil {
 			return TablePlan{}, fmt.Errorf("plan %s.%s: %w", t.Name, c.Name, err)
 		}
@@ -96,10 +96,10 @@ func planTable(t *Table, o TableOverride, schema string, enums map[string]EnumTy
 	return tp, nil
 }
 
-func planColumn(c *Column, table string, o ColumnOverride, schema string, enums map[string]EnumType) (ColumnPlan, error) {
+func planColumn(c *Column, table string, o ColumnOverride, schema string, enums map[string]EnumType, dialect Dialect) (ColumnPlan, error) {
 	cp := ColumnPlan{Source: c, Target: FitName(orDefault(o.Rename, c.Name)), NotNull: !c.Nullable}
 	enumName := FitName(table + "_" + cp.Target)
-	cp.Cast = castColumn(c, QualifiedIdent(schema, enumName))
+	cp.Cast = castColumn(c, QualifiedIdent(schema, enumName), dialect)
 	if cp.Rule == unknownRule {
 		cp.Notes = append(cp.Notes, fmt.Sprintf("type %s unknown, loaded as text", c.Type))
 	}
