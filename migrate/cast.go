@@ -112,14 +112,10 @@ var castRules = []castRule{
 // unknownRule names the fallback for a type no rule knows.
 const unknownRule = "unknown-to-text"
 
-// castColumn applies the first matching rule of the source dialect's rules
-// (DialectMySQL's when dialect is omitted). enumType is the quoted,
+// castColumn applies the first matching rule of dialect d's rules.
+// enumType is the quoted,
 // qualified type name an enum or set column would get.
-func castColumn(c *Column, enumType string, dialect ...Dialect) Cast {
-	var d Dialect
-	if len(dialect) > 0 {
-		d = dialect[0]
-	}
+func castColumn(c *Column, enumType string, d Dialect) Cast {
 	for _, r := range rulesFor(d) {
 		if r.match(c) {
 			out := r.cast(c, enumType)

@@ -89,7 +89,7 @@ func TestCastRulesOfTheSQLiteDialectFollowItsAffinities(t *testing.T) {
 
 func TestCastColumnWithoutADialectUsesTheMySQLRules(t *testing.T) {
 	c := Column{Type: "tinyint", Length: 1}
-	if got := castColumn(&c, "e"); got.Rule != "tinyint(1)-to-boolean" {
+	if got := castColumn(&c, "e", DialectMySQL); got.Rule != "tinyint(1)-to-boolean" {
 		t.Errorf("got %s", got.Rule)
 	}
 	if got := castColumn(&c, "e", DialectSQLite); got.Rule != "integer-affinity-to-bigint" {

@@ -29,7 +29,7 @@ func TestParseTypeAndCast(t *testing.T) {
 			if err := ParseType(&c, tt.columnType); err != nil {
 				t.Fatal(err)
 			}
-			got := castColumn(&c, "e")
+			got := castColumn(&c, "e", DialectMySQL)
 			if got.Type != tt.wantType || got.Rule != tt.wantRule {
 				t.Errorf("%s: got %s by %s, want %s by %s", tt.columnType, got.Type, got.Rule, tt.wantType, tt.wantRule)
 			}
