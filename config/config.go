@@ -44,6 +44,9 @@ type Config struct {
 	Prometheus *Prometheus `yaml:"prometheus"`
 	// Notifications says who is told about rollouts' transitions. The zero value tells no one.
 	Notifications Notifications `yaml:"notifications"`
+	// Migration is the database migration run by 'ficus migrate' (see migration.go). Nil: the file
+	// has none.
+	Migration *Migration `yaml:"migration"`
 
 	// File is the path the config was loaded from ("" when built in code). Not part of the YAML.
 	File string `yaml:"-"`

@@ -40,6 +40,12 @@ const (
 	DefaultPrometheusTimeout = 5 * time.Second
 	DefaultWebhookTimeout    = 5 * time.Second
 	DefaultWebhookRetries    = 3
+
+	DefaultMigrationSchema    = "public"
+	DefaultMigrationWorkers   = 4
+	DefaultMigrationChunkRows = 100_000
+	DefaultMigrationOnError   = "stop"
+	DefaultMigrationRejectDir = "rejects"
 )
 
 // defaulter is implemented by the types that have defaults. The decoder calls setDefaults on every
@@ -74,6 +80,9 @@ func (c *Config) setDefaults() {
 	}
 	for i := range c.Notifications.Webhooks {
 		c.Notifications.Webhooks[i].setDefaults()
+	}
+	if c.Migration != nil {
+		c.Migration.setDefaults()
 	}
 }
 
@@ -152,6 +161,14 @@ func (m *Mirror) setDefaults() {
 		v := DefaultMirrorSample
 		m.Sample = &v
 	}
+}
+
+func (m *Migration) setDefaults() {
+	setString(&m.Schema, DefaultMigrationSchema)
+	setInt(&m.Workers, DefaultMigrationWorkers)
+	setInt(&m.ChunkRows, DefaultMigrationChunkRows)
+	setString(&m.OnError, DefaultMigrationOnError)
+	setString(&m.RejectDir, DefaultMigrationRejectDir)
 }
 
 func setInt(i *int, def int) {

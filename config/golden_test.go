@@ -16,6 +16,8 @@ var testEnv = map[string]string{
 	"FICUS_SAME_AS_CI":      "ci-secret",
 	"FICUS_OVERRIDE_SECRET": "s3cret",
 	"FICUS_EMPTY":           "",
+	"FICUS_MYSQL_PASSWORD":  "p@ss:w/rd#1",
+	"FICUS_PG_URL":          "postgres://ficus:pg-secret@127.0.0.1:5432/shop?sslmode=disable",
 }
 
 func lookupTestEnv(name string) (string, bool) {

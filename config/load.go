@@ -33,7 +33,7 @@ func LoadForClient(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return parse(path, data, &checker{env: os.LookupEnv, skipSecrets: true})
+	return parse(path, data, &checker{env: os.LookupEnv, skipSecrets: true, skipMigrationSecrets: true})
 }
 
 // Parse is Load without the file system for the config itself: file names the config in messages and
@@ -216,6 +216,9 @@ func (c *Config) resolvePaths(dir string) {
 	rel(&c.Log.AccessFile)
 	for i := range c.Notifications.Webhooks {
 		rel(&c.Notifications.Webhooks[i].SecretFile)
+	}
+	if c.Migration != nil {
+		rel(&c.Migration.RejectDir)
 	}
 	for _, b := range []*Backend{&c.Backends.Legacy, &c.Backends.Modern} {
 		rel(&b.TLS.CAFile)

@@ -31,8 +31,15 @@ func (c *Config) Validate() error {
 type checker struct {
 	problems []Problem
 	env      func(string) (string, bool)
-	// skipSecrets leaves secrets unresolved (their keys are still checked), for LoadForClient.
+	// skipSecrets leaves secrets unresolved (their keys are still checked), for LoadForClient and
+	// LoadMigration.
 	skipSecrets bool
+	// skipMigrationSecrets leaves the migration URLs' ${NAME} references unexpanded (their syntax is
+	// still checked), for LoadForClient.
+	skipMigrationSecrets bool
+	// gatewayOptional lets backends and routes be absent, for LoadMigration; when either is present
+	// both are checked as usual.
+	gatewayOptional bool
 }
 
 func (k *checker) add(path, format string, args ...any) {
@@ -62,12 +69,15 @@ func (c *Config) check(k *checker) []Problem {
 	k.positive("shutdown_timeout", c.ShutdownTimeout)
 	k.shadow(&c.Shadow)
 	k.diff(&c.Diff)
-	k.backend("backends.legacy", &c.Backends.Legacy)
-	k.backend("backends.modern", &c.Backends.Modern)
-	k.routes(c.Routes)
+	if !k.gatewayOptional || c.hasGateway() {
+		k.backend("backends.legacy", &c.Backends.Legacy)
+		k.backend("backends.modern", &c.Backends.Modern)
+		k.routes(c.Routes)
+	}
 	k.rollouts(c)
 	k.prometheus(c.Prometheus)
 	k.webhooks(c.Notifications.Webhooks)
+	k.migration(c.Migration)
 	return k.problems
 }
 

@@ -170,13 +170,12 @@ func (p *Plan) onUpdateTrigger(t *TablePlan, c *ColumnPlan) []Step {
 	fn := QualifiedIdent(p.Schema, name)
 	col := Ident(c.Target)
 	body := fmt.Sprintf("BEGIN IF NEW.%s IS NOT DISTINCT FROM OLD.%s AND NEW IS DISTINCT FROM OLD THEN NEW.%s := now(); END IF; RETURN NEW; END", col, col, col)
-	return []Step{
-		{Kind: StepFinish, Table: t.Target, SQL: fmt.Sprintf(
-			"CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS %s", fn, dollarQuote(body))},
-		{Kind: StepFinish, Table: t.Target, SQL: fmt.Sprintf(
+	// One step: the function must exist before the trigger, and steps of
+	// one kind run in parallel.
+	return []Step{{Kind: StepFinish, Table: t.Target, SQL: fmt.Sprintf(
+		"CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS %s;\n"+
 			"CREATE OR REPLACE TRIGGER %s BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",
-			Ident(name), QualifiedIdent(p.Schema, t.Target), fn)},
-	}
+		fn, dollarQuote(body), Ident(name), QualifiedIdent(p.Schema, t.Target), fn)}}
 }
 
 // dollarQuote quotes a function body with a tag the body does not contain.

@@ -188,8 +188,7 @@ func isCurrentTimestamp(d string) bool {
 }
 
 func isZeroDate(d string) bool {
-	v, _ := zeroDateToNull(d)
-	return v == nil
+	return zeroDate([]byte(d))
 }
 
 func boolDefault(d string) string {
@@ -201,8 +200,8 @@ func boolDefault(d string) string {
 }
 
 func mustSetArray(d string) string {
-	v, _ := setToArray(d)
-	return v.(string)
+	v, _ := setToArray([]byte(d), nil)
+	return string(v)
 }
 
 func isNumericType(t string) bool {

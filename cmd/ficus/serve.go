@@ -23,6 +23,7 @@ import (
 	"github.com/ficus-dev/ficus/control"
 	"github.com/ficus-dev/ficus/diff"
 	"github.com/ficus-dev/ficus/gateway"
+	migload "github.com/ficus-dev/ficus/migrate/load"
 	"github.com/ficus-dev/ficus/notify"
 	"github.com/ficus-dev/ficus/prom"
 	"github.com/ficus-dev/ficus/store/sqlite"
@@ -78,6 +79,10 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 		return err
 	}
 	reg, metrics := telemetry.NewRegistry()
+	if m := cfg.Migration; m != nil && m.TargetURL != "" {
+		// The progress of a load that `ficus migrate run` does, read from the target's state.
+		reg.MustRegister(&migload.Collector{Target: m.TargetURL})
+	}
 	accessLog, closeAccess, err := openAccessLog(cfg.Log)
 	if err != nil {
 		return err

@@ -76,7 +76,8 @@ func parseURL(s string) (*mysqldriver.Config, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("url: %w", err)
+		// url.Parse's error quotes the URL, password included.
+		return nil, errors.New("the URL does not parse")
 	}
 	cfg := mysqldriver.NewConfig()
 	cfg.Net = "tcp"
