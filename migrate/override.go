@@ -31,8 +31,9 @@ type ColumnOverride struct {
 	// Rename is the target column name; empty keeps the source name.
 	Rename string
 	// Cast is the PostgreSQL type to use instead of the rule's; empty keeps
-	// the rule's type. The rule's transforms still run; add the ones the new
-	// type needs in Transforms.
+	// the rule's type. Of the rule's transforms only those that clean values
+	// (remove-null-characters, zero-date-to-null) still run; add the ones the
+	// new type needs in Transforms.
 	Cast string
 	// Transforms are transform names (see Transforms) applied after the
 	// rule's own; nil adds none.

@@ -105,6 +105,7 @@ func planColumn(c *Column, table string, o ColumnOverride, schema string, enums 
 	}
 	if o.Cast != "" {
 		cp.Type, cp.Rule, cp.EnumLabels = o.Cast, "override-cast", nil
+		cp.Transforms = cleaningOnly(cp.Transforms)
 	}
 	if cp.EnumLabels != nil {
 		enums[enumName] = EnumType{Name: enumName, Labels: cp.EnumLabels}
@@ -127,6 +128,21 @@ func planColumn(c *Column, table string, o ColumnOverride, schema string, enums 
 	}
 	convertDefault(&cp)
 	return cp, nil
+}
+
+// cleaningTransforms fix values whatever their type; the rule's other
+// transforms shape a value for the rule's type (tinyint-to-boolean, say)
+// and would break a cast to another one.
+var cleaningTransforms = map[string]bool{"remove-null-characters": true, "zero-date-to-null": true}
+
+func cleaningOnly(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if cleaningTransforms[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func orDefault(s, def string) string {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +99,24 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs; got:\n%s", path, got)
+	}
+}
+
+func TestACastDropsTheRulesShapingTransformsButKeepsTheCleaningOnes(t *testing.T) {
+	s := &Schema{Tables: []Table{{Name: "t", Columns: []Column{
+		{Name: "flag", FullType: "tinyint(1)", Type: "tinyint", Length: 1},
+		{Name: "born", FullType: "date", Type: "date"},
+	}}}}
+	p, err := BuildPlan(s, Overrides{Tables: map[string]TableOverride{"t": {Columns: map[string]ColumnOverride{
+		"flag": {Cast: "smallint"}, "born": {Cast: "text", Transforms: []string{"trim"}},
+	}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Tables[0].Columns[0].Transforms; len(got) != 0 {
+		t.Errorf("flag cast to smallint keeps transforms %v, want none", got)
+	}
+	if got := strings.Join(p.Tables[0].Columns[1].Transforms, ","); got != "zero-date-to-null,trim" {
+		t.Errorf("born cast to text has transforms %s, want zero-date-to-null,trim", got)
 	}
 }

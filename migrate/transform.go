@@ -55,18 +55,18 @@ func LookupTransform(name string) (Transform, error) {
 	return t, nil
 }
 
-// start returns the storage a transform builds its result in: *buf emptied,
-// or nil (append allocates) when the caller gave no buffer.
-func start(buf *[]byte) []byte {
+// transformBuf returns the storage a transform builds its result in: *buf
+// emptied, or nil (append allocates) when the caller gave no buffer.
+func transformBuf(buf *[]byte) []byte {
 	if buf == nil {
 		return nil
 	}
 	return (*buf)[:0]
 }
 
-// done keeps out's storage in *buf for the next call and returns out, never
-// nil: an empty result is an empty value, not NULL.
-func done(buf *[]byte, out []byte) []byte {
+// transformResult keeps out's storage in *buf for the next call and
+// returns out, never nil: an empty result is an empty value, not NULL.
+func transformResult(buf *[]byte, out []byte) []byte {
 	if out == nil {
 		out = []byte{}
 	}
@@ -77,8 +77,8 @@ func done(buf *[]byte, out []byte) []byte {
 }
 
 var (
-	valueTrue  = []byte("t")
-	valueFalse = []byte("f")
+	transformTrue  = []byte("t")
+	transformFalse = []byte("f")
 )
 
 func trim(v []byte, _ *[]byte) ([]byte, error) {
@@ -130,30 +130,30 @@ func bytesToUUID(v []byte, buf *[]byte) ([]byte, error) {
 	if len(v) != 16 {
 		return nil, fmt.Errorf("bytes-to-uuid: %d bytes, want 16", len(v))
 	}
-	out := start(buf)
+	out := transformBuf(buf)
 	for i, b := range v {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
 			out = append(out, '-')
 		}
-		out = append(out, hexDigits[b>>4], hexDigits[b&15])
+		out = append(out, uuidHexDigits[b>>4], uuidHexDigits[b&15])
 	}
-	return done(buf, out), nil
+	return transformResult(buf, out), nil
 }
 
-const hexDigits = "0123456789abcdef"
+const uuidHexDigits = "0123456789abcdef"
 
 func removeNUL(v []byte, buf *[]byte) ([]byte, error) {
 	i := bytes.IndexByte(v, 0)
 	if i < 0 {
 		return v, nil
 	}
-	out := append(start(buf), v[:i]...)
+	out := append(transformBuf(buf), v[:i]...)
 	for _, b := range v[i+1:] {
 		if b != 0 {
 			out = append(out, b)
 		}
 	}
-	return done(buf, out), nil
+	return transformResult(buf, out), nil
 }
 
 // tinyintToBool turns a MySQL tinyint(1), an integer, into "f" for zero
@@ -177,9 +177,9 @@ func tinyintToBool(v []byte, _ *[]byte) ([]byte, error) {
 		zero = zero && c == '0'
 	}
 	if zero {
-		return valueFalse, nil
+		return transformFalse, nil
 	}
-	return valueTrue, nil
+	return transformTrue, nil
 }
 
 // bitsToBool turns a MySQL BIT value (raw bytes) into "t" when any bit is
@@ -190,10 +190,10 @@ func bitsToBool(v []byte, _ *[]byte) ([]byte, error) {
 	}
 	for _, x := range v {
 		if x != 0 {
-			return valueTrue, nil
+			return transformTrue, nil
 		}
 	}
-	return valueFalse, nil
+	return transformFalse, nil
 }
 
 // bitsToBitString renders a BIT value (big-endian bytes) as a string of
@@ -203,13 +203,13 @@ func bitsToBitString(v []byte, buf *[]byte) ([]byte, error) {
 	if v == nil {
 		return nil, nil
 	}
-	out := start(buf)
+	out := transformBuf(buf)
 	for _, x := range v {
 		for i := 7; i >= 0; i-- {
 			out = append(out, '0'+(x>>i)&1)
 		}
 	}
-	return done(buf, out), nil
+	return transformResult(buf, out), nil
 }
 
 // setToArray turns a MySQL SET value "a,b" into a PostgreSQL array literal
@@ -218,7 +218,7 @@ func setToArray(v []byte, buf *[]byte) ([]byte, error) {
 	if v == nil {
 		return nil, nil
 	}
-	out := append(start(buf), '{')
+	out := append(transformBuf(buf), '{')
 	if len(v) > 0 {
 		for i := 0; ; {
 			j := bytes.IndexByte(v[i:], ',')
@@ -233,7 +233,7 @@ func setToArray(v []byte, buf *[]byte) ([]byte, error) {
 			out = append(out, ',')
 		}
 	}
-	return done(buf, append(out, '}')), nil
+	return transformResult(buf, append(out, '}')), nil
 }
 
 // appendArrayElement appends s double-quoted as an array literal element.
@@ -258,7 +258,7 @@ func decodeCP1252(v []byte, buf *[]byte) ([]byte, error) {
 	if i == len(v) {
 		return v, nil
 	}
-	out := append(start(buf), v[:i]...)
+	out := append(transformBuf(buf), v[:i]...)
 	for _, c := range v[i:] {
 		switch {
 		case c < 0x80:
@@ -269,7 +269,7 @@ func decodeCP1252(v []byte, buf *[]byte) ([]byte, error) {
 			out = append(out, 0xc0|c>>6, 0x80|c&0x3f)
 		}
 	}
-	return done(buf, out), nil
+	return transformResult(buf, out), nil
 }
 
 var cp1252High = [32]rune{
@@ -305,11 +305,11 @@ func geometryToPoint(v []byte, buf *[]byte) ([]byte, error) {
 	}
 	x := math.Float64frombits(order.Uint64(wkb[5:]))
 	y := math.Float64frombits(order.Uint64(wkb[13:]))
-	out := append(start(buf), '(')
+	out := append(transformBuf(buf), '(')
 	out = appendFloat(out, x, 64)
 	out = append(out, ',')
 	out = appendFloat(out, y, 64)
-	return done(buf, append(out, ')')), nil
+	return transformResult(buf, append(out, ')')), nil
 }
 
 // geometryName names a WKB geometry type as MySQL prints it.

@@ -331,6 +331,20 @@ func TestConfigCheckReportsProblemsWithFileAndLine(t *testing.T) {
 	}
 }
 
+func TestConfigCheckAcceptsAMigrationOnlyFileAndMasksItsPassword(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "migration.yaml")
+	t.Setenv("FICUS_TEST_DB_PASSWORD", "s3cret")
+	os.WriteFile(path, []byte("migration:\n  source: mysql://app:${FICUS_TEST_DB_PASSWORD}@db:3306/shop\n  target: postgres://app@pg:5432/shop\n"), 0o644)
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"config", "check", path}, &out, &errOut); err != nil {
+		t.Fatalf("config check refused a migration-only file: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "migration: mysql://app:") || strings.Contains(out.String(), "s3cret") {
+		t.Fatalf("config check output shows no masked migration, or the password:\n%s", out.String())
+	}
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

@@ -364,7 +364,7 @@ func textTimestamp(c *column, dst, v []byte) ([]byte, error) {
 	case math.MinInt64:
 		return append(dst, "-infinity"...), nil
 	}
-	days := int64(floorDiv64(t, usecPerDay))
+	days := floorDiv64(t, usecPerDay)
 	y, m, d := civilFromDays(days)
 	dst = appendYMD(dst, y, m, d)
 	dst = appendClock(append(dst, ' '), t-days*usecPerDay)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ficus-dev/ficus/migrate"
 )
@@ -69,6 +70,8 @@ type column struct {
 	// bitSource is the bit width of a MySQL BIT source, which bounds a
 	// varbit value's leading zero padding; 0 means none.
 	bitSource int
+	// notNull rejects a NULL here rather than let it fail the whole COPY.
+	notNull bool
 }
 
 // step is one transform with its own reusable buffer.
@@ -114,29 +117,19 @@ func compile(c *column, col *Column) error {
 	if p == nil || p.Source == nil {
 		return errors.New("pgcopy: a column without a plan or source")
 	}
-	c.name = p.Source.Name
-	k, mods := kindOf(col)
-	c.kind = k
-	c.modifiers = modifiersOf(k, planTypeName(p), mods)
-	names := p.Transforms
-	switch k {
-	case kindEnumArray:
-		// The binary array is built from the set's labels themselves.
-		if len(names) == 0 || names[len(names)-1] != "set-to-array" {
-			c.kind = kindOther
-		} else {
-			names = names[:len(names)-1]
-		}
-		c.elemOID = col.ElemOID
-	}
+	c.name, c.notNull = p.Source.Name, p.NotNull
+	k, name, mods := kindOf(col)
+	c.kind, c.elemOID = k, col.ElemOID
+	c.modifiers = modifiersOf(k, name, mods)
+	names := c.ownTransforms(p.Transforms)
 	if c.kind == kindEnum || c.kind == kindEnumArray {
 		c.labels = newLabelSet(p.EnumLabels)
 	}
 	if p.Source.Type == "bit" && hasTransform(names, "bits-to-bitstring") {
 		c.bitSource = p.Source.Length
 	}
-	if strings.EqualFold(p.Source.Charset, "latin1") && c.kind.textual() && !hasAny(names, rawTransforms) {
-		names = append([]string{"latin1-decode"}, names...)
+	if c.kind.textual() && !hasAny(names, rawTransforms) {
+		c.steps = append(c.steps, decodeStep(p.Source.Charset)...)
 	}
 	for _, name := range names {
 		fn, err := migrate.LookupTransform(name)
@@ -148,6 +141,50 @@ func compile(c *column, col *Column) error {
 	return nil
 }
 
+// ownTransforms drops from names what the column's codec does itself: an
+// enum array is built from the set's labels, when set-to-array comes last
+// (else the array literal goes to PostgreSQL as text), and the JSON codecs
+// check what text-to-jsonb checks.
+func (c *column) ownTransforms(names []string) []string {
+	switch c.kind {
+	case kindEnumArray:
+		if len(names) == 0 || names[len(names)-1] != "set-to-array" {
+			c.kind = kindOther
+			return names
+		}
+		return names[:len(names)-1]
+	case kindJSON, kindJSONB:
+		return without(names, "text-to-jsonb")
+	}
+	return names
+}
+
+// utf8Charsets are the source character sets whose text is UTF-8 already
+// ("" for sources without charsets, binary for bytes cast to text).
+var utf8Charsets = map[string]bool{"": true, "utf8": true, "utf8mb3": true, "utf8mb4": true, "ascii": true, "binary": true}
+
+// decodeStep is the first step of a text column: decoding latin1 (cp1252,
+// as MySQL's latin1 is), nothing for UTF-8, and for any other character
+// set a check that the value is ASCII, the only text that reads the same
+// in every one of them.
+func decodeStep(charset string) []step {
+	charset = strings.ToLower(charset)
+	switch {
+	case charset == "latin1":
+		return []step{{fn: migrate.Transforms["latin1-decode"]}}
+	case utf8Charsets[charset]:
+		return nil
+	}
+	return []step{{fn: func(v []byte, _ *[]byte) ([]byte, error) {
+		for i, b := range v {
+			if b >= utf8.RuneSelf {
+				return nil, fmt.Errorf("byte 0x%02x at %d: text in character set %s is not decoded, only ASCII loads", b, i, charset)
+			}
+		}
+		return v, nil
+	}}}
+}
+
 func hasTransform(names []string, name string) bool {
 	for _, n := range names {
 		if n == name {
@@ -155,6 +192,16 @@ func hasTransform(names []string, name string) bool {
 		}
 	}
 	return false
+}
+
+func without(names []string, name string) []string {
+	var out []string
+	for _, n := range names {
+		if n != name {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func hasAny(names []string, set map[string]bool) bool {
@@ -266,18 +313,27 @@ func (e *Encoder) appendText(dst []byte, row [][]byte) ([]byte, error) {
 
 // transform runs the column's transforms over v.
 func (c *column) transform(v []byte) ([]byte, error) {
-	for i := range c.steps {
-		if v == nil {
-			return nil, nil
-		}
+	in := v
+	for i := 0; i < len(c.steps) && v != nil; i++ {
 		s := &c.steps[i]
 		var err error
 		if v, err = s.fn(v, &s.buf); err != nil {
 			return nil, err
 		}
 	}
+	if v == nil && c.notNull {
+		if in != nil {
+			return nil, errBecameNull
+		}
+		return nil, errNull
+	}
 	return v, nil
 }
+
+var (
+	errNull       = errors.New("NULL in a NOT NULL column")
+	errBecameNull = errors.New("the value becomes NULL (a transform such as zero-date-to-null) in a NOT NULL column")
+)
 
 func (c *column) fail(v []byte, err error) *ValueError {
 	return &ValueError{Column: c.name, Value: printable(v), Reason: err.Error()}

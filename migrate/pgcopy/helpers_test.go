@@ -26,7 +26,9 @@ func spec(name, typ string, transforms ...string) colSpec {
 	return colSpec{name: name, typ: typ, source: migrate.Column{Name: "src_" + name}, transforms: transforms}
 }
 
-func (s colSpec) latin1() colSpec { s.source.Charset = "latin1"; return s }
+func (s colSpec) latin1() colSpec { return s.charset("latin1") }
+
+func (s colSpec) charset(name string) colSpec { s.source.Charset = name; return s }
 
 func (s colSpec) enum(labels ...string) colSpec { s.labels = labels; return s }
 
@@ -74,6 +76,7 @@ var binarySpecs = []colSpec{
 	spec("c_integer", "integer"),
 	spec("c_bigint", "bigint"),
 	spec("c_numeric20", "numeric(20)"),
+	spec("c_numeric_neg", "numeric(5,-3)"),
 	spec("c_money", "numeric(12,2)"),
 	spec("c_numeric", "numeric"),
 	spec("c_real", "real"),
@@ -84,6 +87,8 @@ var binarySpecs = []colSpec{
 	spec("c_text", "text", "remove-null-characters"),
 	spec("c_rawtext", "text"),
 	spec("c_latin1", "text", "remove-null-characters").latin1(),
+	spec("c_utf8mb4", "text").charset("utf8mb4"),
+	spec("c_latin2", "varchar(10)").charset("latin2"),
 	spec("c_trim", "text", "trim", "empty-string-to-null"),
 	spec("c_varchar", "varchar(5)", "remove-null-characters"),
 	spec("c_char", "char(3)", "remove-null-characters"),

@@ -3,8 +3,6 @@ package pgcopy
 import (
 	"strconv"
 	"strings"
-
-	"github.com/ficus-dev/ficus/migrate"
 )
 
 // kind is what a column's values are encoded as.
@@ -87,24 +85,22 @@ func typeName(t string) (name string, mods []int) {
 }
 
 // kindOf decides how a column encodes: by its OID when known, else by the
-// plan's type name; enum types are those the plan creates.
-func kindOf(c *Column) (kind, []int) {
-	name, mods := typeName(c.Plan.Type)
-	if c.Plan.EnumLabels != nil {
-		if strings.HasSuffix(name, "[]") {
-			if c.ElemOID != 0 {
-				return kindEnumArray, nil
-			}
-			return kindOther, nil
+// plan's type name; enum types are those the plan creates. It returns the
+// type's name and modifiers too.
+func kindOf(c *Column) (k kind, name string, mods []int) {
+	name, mods = typeName(c.Plan.Type)
+	switch {
+	case c.Plan.EnumLabels != nil && strings.HasSuffix(name, "[]"):
+		if c.ElemOID != 0 {
+			return kindEnumArray, name, nil
 		}
-		if c.OID == 0 || kindOfOID[c.OID] == kindOther {
-			return kindEnum, nil
-		}
+		return kindOther, name, nil
+	case c.Plan.EnumLabels != nil && kindOfOID[c.OID] == kindOther:
+		return kindEnum, name, nil
+	case c.OID != 0:
+		return kindOfOID[c.OID], name, mods
 	}
-	if c.OID != 0 {
-		return kindOfOID[c.OID], mods
-	}
-	return kindOfName[name], mods
+	return kindOfName[name], name, mods
 }
 
 // textual kinds hold text, which a latin1 source column's bytes are decoded
@@ -117,8 +113,9 @@ func (k kind) textual() bool {
 	return false
 }
 
-// rawTransforms read a value's bytes as something other than text: a
-// latin1 column that has one is not decoded first.
+// rawTransforms read a value's bytes as something other than text in the
+// column's character set, or decode it themselves: a column with one is
+// not decoded first.
 var rawTransforms = map[string]bool{
 	"bytes-to-uuid": true, "bits-to-boolean": true, "bits-to-bitstring": true,
 	"geometry-to-point": true, "latin1-decode": true, "cp1252-decode": true,
@@ -164,10 +161,4 @@ func modifiersOf(k kind, name string, mods []int) modifiers {
 		}
 	}
 	return m
-}
-
-// planTypeName is kindOf's name part, for modifiersOf.
-func planTypeName(p *migrate.ColumnPlan) string {
-	name, _ := typeName(p.Type)
-	return name
 }

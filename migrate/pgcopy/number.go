@@ -34,7 +34,7 @@ func parseInt(v []byte, lo, hi int64, typ string) (int64, error) {
 		if u > uint64(-(lo+1))+1 {
 			return 0, fmt.Errorf("out of range for %s", typ)
 		}
-		return -int64(u - 1) - 1, nil
+		return -int64(u-1) - 1, nil
 	}
 	if u > uint64(hi) {
 		return 0, fmt.Errorf("out of range for %s", typ)

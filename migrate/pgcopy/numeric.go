@@ -135,7 +135,7 @@ func (d *decimal) fit(m modifiers) error {
 	if d.special != 0 {
 		return nil
 	}
-	d.dscale = s
+	d.dscale = max(s, 0) // a negative scale rounds left of the point
 	if keep := d.point + s; keep < len(d.digits) {
 		d.round(keep)
 	}
@@ -322,6 +322,9 @@ func appendSmallNumeric(c *column, dst, v []byte) (out []byte, ok bool) {
 		scale = digits - point
 	}
 	if c.precision > 0 {
+		if c.scale < 0 {
+			return dst, false
+		}
 		if mant, ok = rescale(mant, scale, c.modifiers); !ok {
 			return dst, false
 		}
