@@ -7,15 +7,20 @@ import (
 	"text/tabwriter"
 )
 
-// WriteColumns prints one line per column: table.column, source type,
-// target type, rule, transforms and notes.
+// WriteColumns prints one line per column: table.column (and its target
+// name when renamed or fitted), source type, target type, rule, transforms
+// and notes.
 func (p *Plan) WriteColumns(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COLUMN\tSOURCE TYPE\tTARGET TYPE\tRULE\tTRANSFORMS\tNOTES")
 	for _, t := range p.Tables {
 		for _, c := range t.Columns {
-			fmt.Fprintf(tw, "%s.%s\t%s\t%s\t%s\t%s\t%s\n",
-				t.Source.Name, c.Source.Name, c.Source.FullType, c.Type, c.Rule,
+			name := t.Source.Name + "." + c.Source.Name
+			if t.Target != t.Source.Name || c.Target != c.Source.Name {
+				name += " -> " + t.Target + "." + c.Target
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+				name, c.Source.FullType, c.Type, c.Rule,
 				orDefault(strings.Join(c.Transforms, ","), "-"), orDefault(strings.Join(c.Notes, "; "), "-"))
 		}
 	}
