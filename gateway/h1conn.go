@@ -50,7 +50,7 @@ type serverConn struct {
 	remoteAddr string
 	// ctx is the context of every request on the connection; cancel ends it when the client
 	// leaves (see clientWatch) or the connection closes.
-	ctx    context.Context
+	ctx    *connContext
 	cancel context.CancelFunc
 	base   *http.Request // carries ctx into each request by struct copy
 	state  atomic.Int32
@@ -61,13 +61,13 @@ type serverConn struct {
 	phase    int
 	deadline time.Time // the read deadline set on nc; zero for none
 	headDue  bool      // the header timeout is set for the current request
-	// stash is a byte the watch read from the client: the start of a pipelined request.
-	stash   byte
-	stashed bool
 	// continued tells whether "100 Continue" may still be sent for the current request.
 	continued atomic.Int32
 	cmu       sync.Mutex // serialises writing "100 Continue" with committing the response
 	detached  bool       // hijacked or handed off: the connection is no longer ours
+	// spare is the last request's memory, for the next one (see Server.recycle).
+	spare *request
+	rawState
 }
 
 // The states of continued.
@@ -83,11 +83,12 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 	c.br = readerPool.Get().(*bufio.Reader)
 	c.br.Reset(clientReader{c})
 	c.bw = writerPool.Get().(*bufio.Writer)
-	c.bw.Reset(nc)
-	c.ctx, c.cancel = context.WithCancel(s.baseCtx)
+	c.bw.Reset(clientWriter{c})
+	c.ctx, c.cancel = newConnContext(s.baseCtx)
 	c.base = new(http.Request).WithContext(c.ctx)
 	c.w.c, c.w.header = c, make(http.Header)
 	c.watch.c = c
+	c.initRaw()
 	return c
 }
 
@@ -99,10 +100,8 @@ type clientReader struct{ c *serverConn }
 
 func (r clientReader) Read(p []byte) (int, error) {
 	c := r.c
-	if c.stashed {
-		c.stashed = false
-		p[0] = c.stash
-		return 1, nil
+	if c.inRaw {
+		return c.rawRead(p)
 	}
 	switch c.phase {
 	case phaseIdle, phaseHead:
@@ -113,7 +112,7 @@ func (r clientReader) Read(p []byte) (int, error) {
 		}
 		if c.phase == phaseHead && !c.headDue {
 			c.headDue = true
-			c.setDeadline(time.Now().Add(c.srv.headerTimeout))
+			c.setDeadline(monoTime(monoNow() + c.srv.headerTimeout))
 		}
 	case phaseBody:
 		if !c.deadline.IsZero() {
@@ -132,16 +131,31 @@ func (c *serverConn) setDeadline(t time.Time) {
 // away is kept; a new one is set 1/8 further, so that under load it is renewed rarely and the
 // connection closes between 1 and 1.125 idle timeouts after its last request.
 func (c *serverConn) armIdleDeadline() {
-	now, idle := time.Now(), c.srv.idleTimeout
+	now, idle := monoTime(monoNow()), c.srv.idleTimeout
 	if c.deadline.IsZero() || c.deadline.Sub(now) < idle {
 		c.setDeadline(now.Add(idle + idle/8))
 	}
 }
 
-// serve runs the connection's request loop.
+// serve runs the connection's request loop. The first request is served by the ordinary loop,
+// which also recognises HTTP/2 with prior knowledge; later ones in raw mode (h1raw.go) where the
+// connection can.
 func (c *serverConn) serve() {
 	defer c.close()
 	for first := true; ; first = false {
+		if !first && c.raw != nil {
+			switch c.serveRaw() {
+			case rawDone:
+				return
+			case rawPending:
+				rq := c.pending
+				c.pending = nil
+				if !c.serveParsed(rq) {
+					return
+				}
+				continue
+			}
+		}
 		if !c.awaitRequest() {
 			return
 		}
@@ -158,7 +172,7 @@ func (c *serverConn) serve() {
 // awaitRequest waits for the first byte of the next request; false means the connection is done.
 func (c *serverConn) awaitRequest() bool {
 	c.phase = phaseIdle
-	if c.br.Buffered() == 0 && !c.stashed {
+	if c.br.Buffered() == 0 {
 		if c.bw.Buffered() > 0 && c.bw.Flush() != nil {
 			return false
 		}
@@ -201,9 +215,6 @@ func (c *serverConn) handOff() {
 // hijack gives the connection to the handler.
 func (c *serverConn) hijack() {
 	c.watch.stop()
-	if c.stashed {
-		c.br.Peek(c.br.Buffered() + 1) // moves the stashed byte into the reader the handler gets
-	}
 	c.detached = true
 	c.setDeadline(time.Time{})
 	c.srv.untrack(c)
@@ -218,10 +229,8 @@ type request struct {
 // serveRequest reads one request, runs the handler and completes the response. It reports whether
 // the connection can carry another request.
 func (c *serverConn) serveRequest() bool {
-	head, err := readHead(c.br, c.head, maxHeaderBytes)
-	if cap(head) <= 64<<10 {
-		c.head = head[:0]
-	}
+	head, err := readHead(c.br, c.head[:0], maxHeaderBytes)
+	c.keepHeadBuffer(head)
 	if err != nil {
 		var re *requestError
 		if errors.As(err, &re) {
@@ -229,15 +238,38 @@ func (c *serverConn) serveRequest() bool {
 		}
 		return false
 	}
-	rq := new(request)
+	rq, ok := c.parseRequest(head)
+	return ok && c.serveParsed(rq)
+}
+
+// keepHeadBuffer keeps a head's buffer for the next one, unless it grew large.
+func (c *serverConn) keepHeadBuffer(head []byte) {
+	if cap(head) <= 64<<10 {
+		c.head = head[:0]
+	}
+}
+
+// parseRequest parses a head into a request; false means it was refused and the connection is
+// done.
+func (c *serverConn) parseRequest(head []byte) (*request, bool) {
+	rq := c.spare
+	if rq == nil {
+		rq = new(request)
+	}
+	c.spare = nil
 	rq.head.req = *c.base
 	if re := parseHead(string(head), &rq.head); re != nil {
 		c.refuse(re)
-		return false
+		return nil, false
 	}
 	if c.headDue {
 		c.setDeadline(time.Time{})
 	}
+	return rq, true
+}
+
+// serveParsed serves a parsed request; it reports whether the connection can carry another.
+func (c *serverConn) serveParsed(rq *request) bool {
 	r := &rq.head.req
 	r.RemoteAddr = c.remoteAddr
 	hasBody := rq.head.contentLength != 0
@@ -269,6 +301,12 @@ func (c *serverConn) serveRequest() bool {
 		keep = keep && !unsent && rq.body.finish()
 	}
 	c.continued.Store(continueNone)
+	if !hasBody && c.srv.recycle {
+		// Nothing but the handler saw this request: a body would have been shared with the
+		// Transport, which may read it after the handler returned.
+		rq.head.recycle()
+		c.spare = rq
+	}
 	return keep && c.ctx.Err() == nil
 }
 

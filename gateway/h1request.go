@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -34,11 +35,11 @@ var (
 )
 
 // readHead reads a request line and its header lines, up to and including the empty line, into
-// buf and returns it. The head may not exceed max bytes. io.EOF means the connection closed
-// cleanly before a request began.
+// buf and returns it. buf may hold the start of the head already, as returned with an error by an
+// earlier call (errWouldBlock in raw mode), which this one continues. The head may not exceed max
+// bytes. io.EOF means the connection closed cleanly before a request began.
 func readHead(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
-	buf = buf[:0]
-	lineStart := 0
+	lineStart := bytes.LastIndexByte(buf, '\n') + 1
 	for {
 		frag, err := br.ReadSlice('\n')
 		if len(buf)+len(frag) > max {
@@ -74,6 +75,23 @@ type parsedHead struct {
 	expect100     bool
 	// keepAlive is false when the client asked to close the connection after this request.
 	keepAlive bool
+	// header and vals are storage for req.Header and its values that parseHeaders reuses when
+	// they are not nil (see serverConn.spare).
+	header http.Header
+	vals   []string
+}
+
+// maxRecycledHeaders bounds the header map and values kept for the next request.
+const maxRecycledHeaders = 64
+
+// recycle prepares p, whose request the handler is done with, for the next request: only its
+// header storage is kept.
+func (p *parsedHead) recycle() {
+	h, vals := p.header, p.vals
+	if len(h) > maxRecycledHeaders || cap(vals) > maxRecycledHeaders {
+		h, vals = nil, nil
+	}
+	*p = parsedHead{header: h, vals: vals}
 }
 
 // parseHead parses head, as returned by readHead, into p. It accepts only what net/http's
@@ -180,8 +198,19 @@ func parseHeaders(s string, p *parsedHead) *requestError {
 	if n < 0 {
 		return refuse(errBadRequest, "missing end of headers")
 	}
-	h := make(http.Header, n)
-	vals := make([]string, n)
+	h, vals := p.header, p.vals
+	if h == nil {
+		h = make(http.Header, n)
+		p.header = h
+	} else {
+		clear(h)
+	}
+	if cap(vals) < n {
+		vals = make([]string, n)
+		p.vals = vals
+	} else {
+		vals = vals[:n]
+	}
 	var hosts int
 	for i := 0; ; i++ {
 		line, rest, ok := cutLine(s)
@@ -196,14 +225,13 @@ func parseHeaders(s string, p *parsedHead) *requestError {
 			return refuse(errBadRequest, "obsolete line folding")
 		}
 		name, value, ok := strings.Cut(line, ":")
-		if !ok || !isToken(name) {
+		if name, ok = canonicalToken(name, ok); !ok {
 			return refuse(errBadRequest, "invalid header name")
 		}
-		value = strings.Trim(value, " \t")
-		if !httpguts.ValidHeaderFieldValue(value) {
+		value = trimOWS(value)
+		if !validFieldValue(value) {
 			return refuse(errBadRequest, "invalid value of header %s", name)
 		}
-		name = canonicalHeader(name)
 		if name == "Host" {
 			hosts++
 			p.req.Host = value
@@ -322,16 +350,110 @@ var commonHeaders = func() map[string]string {
 	return m
 }()
 
+// trimOWS removes the optional whitespace (spaces and tabs) around a header value.
+func trimOWS(v string) string {
+	for v != "" && (v[0] == ' ' || v[0] == '\t') {
+		v = v[1:]
+	}
+	for v != "" && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
+		v = v[:len(v)-1]
+	}
+	return v
+}
+
+// canonicalToken checks in one pass that name is a token, as header names must be, and returns it
+// in canonical form (see canonicalHeader). ok passes on a prior check's result, so that a caller
+// can hand over strings.Cut's.
+func canonicalToken(name string, ok bool) (string, bool) {
+	if !ok || name == "" {
+		return name, false
+	}
+	// Branch-free, one table look-up a byte: all must be token bytes, and none may be a lowercase
+	// letter where an uppercase one belongs (first and after '-') or the reverse.
+	all, wrongCase, unwanted := uint8(nameToken), uint8(0), uint8(nameLower)
+	for i := 0; i < len(name); i++ {
+		k := nameBytes[name[i]]
+		all &= k
+		wrongCase |= k & unwanted
+		unwanted = nameNext[name[i]]
+	}
+	if all&nameToken == 0 {
+		return name, false
+	}
+	if wrongCase == 0 {
+		return name, true
+	}
+	if c, ok := commonHeaders[name]; ok {
+		return c, true
+	}
+	return canonicalizeSlow(name), true
+}
+
+// The classes of header name bytes, for canonicalToken.
+const (
+	nameToken = 1 << iota
+	nameLower
+	nameUpper
+)
+
+var (
+	// nameBytes classifies each byte: nameToken for a token byte, plus nameLower or nameUpper for a
+	// letter.
+	nameBytes [256]uint8
+	// nameNext is the letter case that may not follow each byte: lowercase after '-', uppercase
+	// after anything else.
+	nameNext [256]uint8
+)
+
+func init() {
+	for c := range 256 {
+		if tokenChars[c] {
+			nameBytes[c] = nameToken
+		}
+		switch {
+		case 'a' <= c && c <= 'z':
+			nameBytes[c] |= nameLower
+		case 'A' <= c && c <= 'Z':
+			nameBytes[c] |= nameUpper
+		}
+		nameNext[c] = nameUpper
+	}
+	nameNext['-'] = nameLower
+}
+
+// validFieldValue reports whether v holds no control character other than tab, as
+// httpguts.ValidHeaderFieldValue, eight bytes at a time.
+func validFieldValue(v string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(v) >= 8 {
+		x := uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
+			uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56
+		// A byte below 0x20, or 0x7f (DEL, which is 0x80 after adding one): check those bytewise.
+		below := (x - 0x20*ones) &^ x
+		del := (x + ones) &^ x
+		if (below|del)&highs != 0 {
+			break
+		}
+		v = v[8:]
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // canonicalHeader returns name in canonical form (as textproto.CanonicalMIMEHeaderKey), without
 // allocating for names that already are canonical or are common.
 func canonicalHeader(name string) string {
-	if c, ok := commonHeaders[name]; ok {
-		return c
-	}
 	upper := true
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			if c, ok := commonHeaders[name]; ok {
+				return c
+			}
 			return canonicalizeSlow(name)
 		}
 		upper = c == '-'

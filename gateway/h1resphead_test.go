@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -39,7 +40,7 @@ func TestReadResponseAgreesWithNetHTTP(t *testing.T) {
 			}
 			br := bufio.NewReader(strings.NewReader(tt.response + next))
 			_, _ = br.Peek(1) // as exchange does: the head is in the buffer
-			fast := parseBufferedResponse(br, &http.Request{Method: tt.method}) != nil
+			fast := parseBufferedResponse(br, &http.Request{Method: tt.method}, &http.Response{Header: http.Header{}}, new(fixedBody), nil)
 			if wantFast := strings.Contains(tt.response, "Content-Length: ") && !strings.Contains(tt.response, "Length: 2\r\nContent-Length") &&
 				tt.method == "GET" && !strings.Contains(tt.response, " 304 "); fast != wantFast {
 				t.Errorf("parsed here: %v, want %v", fast, wantFast)
@@ -72,4 +73,42 @@ func readTwice(t *testing.T, read func(*bufio.Reader, *http.Request) (*http.Resp
 		}
 	}
 	return b.String()
+}
+
+// TestParsingIntoTheClientHeaderAgreesWithCopying parses responses straight into a client's header
+// that already holds the backend header: the result must be what copying the end-to-end headers of
+// the response parsed into a map gives, and a response left to net/http must leave the client's
+// header alone.
+func TestParsingIntoTheClientHeaderAgreesWithCopying(t *testing.T) {
+	tests := []struct{ name, response string }{
+		{"usual headers", "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}"},
+		{"repeated headers", "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nX-A: 1\r\nset-cookie: b=2\r\nContent-Length: 0\r\n\r\n"},
+		{"hop-by-hop headers and those Connection names", "HTTP/1.1 200 OK\r\nConnection: x-hop, close\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\nX-End: 2\r\nContent-Length: 0\r\n\r\n"},
+		{"the upstream's own backend header", "HTTP/1.1 200 OK\r\nX-Ficus-Backend: upstream\r\nX-Ficus-Backend: again\r\nContent-Length: 0\r\n\r\n"},
+		{"chunked, left to net/http", "HTTP/1.1 200 OK\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+		{"an invalid value, left to net/http", "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: a\x01b\r\nContent-Length: 0\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := &http.Request{Method: http.MethodGet}
+			br := bufio.NewReader(strings.NewReader(tt.response))
+			_, _ = br.Peek(1)
+			got := http.Header{"X-Ficus-Backend": {"legacy"}}
+			res := &http.Response{Header: http.Header{}}
+			parsed := parseBufferedResponse(br, req, res, new(fixedBody), got)
+			want := http.Header{"X-Ficus-Backend": {"legacy"}}
+			if parsed {
+				mbr := bufio.NewReader(strings.NewReader(tt.response))
+				_, _ = mbr.Peek(1)
+				mapped, err := readResponse(mbr, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				copyEndToEnd(want, mapped.Header)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("client header = %v, want %v", got, want)
+			}
+		})
+	}
 }

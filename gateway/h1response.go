@@ -8,8 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/http/httpguts"
+	"unicode/utf8"
 )
 
 // pendingMax is how much body of unknown length is held back before the headers go out: a handler
@@ -119,7 +118,8 @@ func (w *response) writeBody(p []byte) (int, error) {
 	}
 	bw := w.c.bw
 	if w.chunked && len(p) > 0 {
-		bw.WriteString(strconv.FormatInt(int64(len(p)), 16))
+		var num [16]byte
+		bw.Write(strconv.AppendInt(num[:0], int64(len(p)), 16))
 		bw.WriteString("\r\n")
 	}
 	n, err := bw.Write(p)
@@ -154,11 +154,16 @@ func (w *response) Flush() {
 	}
 }
 
-// Hijack hands the connection to the handler, for protocol upgrades. Bytes the client sent after
-// the request are in the returned reader.
+// Hijack hands the connection to the handler, for protocol upgrades: only a request that asks to
+// upgrade (has an Upgrade header) can be hijacked, since others may be served in raw mode
+// (h1raw.go), which holds the socket. Bytes the client sent after the request are in the returned
+// reader.
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
+	}
+	if len(w.req.Header["Upgrade"]) == 0 {
+		return nil, nil, errHijackWithoutUpgrade
 	}
 	if w.committed {
 		if err := w.c.bw.Flush(); err != nil {
@@ -187,40 +192,46 @@ func (w *response) commit() {
 	default:
 		w.chunked = true
 	}
-	writeStatusLine(bw, w.status)
+	// The head is appended to the writer's free buffer and written at once: many small writes to
+	// the bufio.Writer cost more than the copying.
+	b := appendStatusLine(bw.AvailableBuffer(), w.status)
+	hasDate := false
 	for k, vv := range h {
 		switch k {
 		case "Connection", "Transfer-Encoding", "Content-Length", "Keep-Alive", "Trailer":
 			continue
+		case "Date":
+			hasDate = true
 		}
 		if strings.HasPrefix(k, http.TrailerPrefix) {
 			continue
 		}
-		writeHeaderLines(bw, k, vv)
+		b = appendHeaderLines(b, k, vv)
 	}
-	if _, ok := h["Date"]; !ok {
-		bw.WriteString("Date: ")
-		bw.Write(httpDate())
-		bw.WriteString("\r\n")
+	if !hasDate {
+		b = append(b, "Date: "...)
+		b = append(b, httpDate()...)
+		b = append(b, "\r\n"...)
 	}
 	switch {
 	case w.length >= 0 && w.status != http.StatusNoContent:
-		bw.WriteString("Content-Length: ")
-		bw.WriteString(strconv.FormatInt(w.length, 10))
-		bw.WriteString("\r\n")
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, w.length, 10)
+		b = append(b, "\r\n"...)
 	case w.chunked:
-		bw.WriteString("Transfer-Encoding: chunked\r\n")
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
 		if tr := h["Trailer"]; len(tr) > 0 {
-			writeHeaderLines(bw, "Trailer", tr)
+			b = appendHeaderLines(b, "Trailer", tr)
 		}
 	}
 	switch {
 	case w.closeAfter:
-		bw.WriteString("Connection: close\r\n")
+		b = append(b, "Connection: close\r\n"...)
 	case w.req.ProtoMinor == 0:
-		bw.WriteString("Connection: keep-alive\r\n")
+		b = append(b, "Connection: keep-alive\r\n"...)
 	}
-	_, w.err = bw.WriteString("\r\n")
+	b = append(b, "\r\n"...)
+	_, w.err = bw.Write(b)
 	if len(w.pending) > 0 {
 		pending := w.pending
 		w.pending = w.pending[:0]
@@ -280,22 +291,35 @@ func (w *response) writeTrailers() {
 	}
 }
 
-// writeHeaderLines writes one header line per value. Invalid names are skipped and line breaks in
-// values become spaces, as net/http does, so that a handler cannot split the response.
+// writeHeaderLines writes one header line per value (see appendHeaderLines).
 func writeHeaderLines(bw *bufio.Writer, k string, vv []string) {
-	if !httpguts.ValidHeaderFieldName(k) {
-		return
+	bw.Write(appendHeaderLines(bw.AvailableBuffer(), k, vv))
+}
+
+// appendHeaderLines appends one header line per value. Invalid names are skipped and line breaks
+// in values become spaces, as net/http does, so that a handler cannot split the response.
+func appendHeaderLines(b []byte, k string, vv []string) []byte {
+	if !isToken(k) { // as httpguts.ValidHeaderFieldName
+		return b
 	}
 	for _, v := range vv {
-		bw.WriteString(k)
-		bw.WriteString(": ")
-		if strings.ContainsAny(v, "\r\n") {
+		b = append(b, k...)
+		b = append(b, ": "...)
+		if strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, '\n') >= 0 {
 			v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
 		}
-		bw.WriteString(strings.TrimSpace(v))
-		bw.WriteString("\r\n")
+		if v != "" && !(plainEdge(v[0]) && plainEdge(v[len(v)-1])) {
+			v = strings.TrimSpace(v)
+		}
+		b = append(b, v...)
+		b = append(b, "\r\n"...)
 	}
+	return b
 }
+
+// plainEdge reports whether a value starting or ending with c needs no trimming: c is ASCII and
+// not white space. (Anything else is left to strings.TrimSpace.)
+func plainEdge(c byte) bool { return c > ' ' && c < utf8.RuneSelf }
 
 // statusLines holds the status lines of the common codes, ready to write.
 var statusLines = func() map[int]string {
@@ -309,35 +333,40 @@ var statusLines = func() map[int]string {
 }()
 
 func writeStatusLine(bw *bufio.Writer, code int) {
-	if code == http.StatusOK {
-		bw.WriteString("HTTP/1.1 200 OK\r\n")
-		return
-	}
-	if line, ok := statusLines[code]; ok {
-		bw.WriteString(line)
-		return
-	}
-	bw.WriteString("HTTP/1.1 ")
-	bw.WriteString(strconv.Itoa(code))
-	bw.WriteString(" status code ")
-	bw.WriteString(strconv.Itoa(code))
-	bw.WriteString("\r\n")
+	bw.Write(appendStatusLine(bw.AvailableBuffer(), code))
 }
 
-// cachedDate is the Date header value of the current second, formatted once per second.
+func appendStatusLine(b []byte, code int) []byte {
+	if code == http.StatusOK {
+		return append(b, "HTTP/1.1 200 OK\r\n"...)
+	}
+	if line, ok := statusLines[code]; ok {
+		return append(b, line...)
+	}
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	b = append(b, " status code "...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	return append(b, "\r\n"...)
+}
+
+// cachedDate is the Date header value of the current second, formatted once per second. Whether
+// the second is still current is told by the monotonic clock, which is cheaper to read.
 type cachedDate struct {
-	unix int64
-	text []byte
+	until time.Duration // the end of the second, on the monotonic clock
+	text  []byte
 }
 
 var dateCache atomic.Pointer[cachedDate]
 
 func httpDate() []byte {
-	now := time.Now()
-	if d := dateCache.Load(); d != nil && d.unix == now.Unix() {
+	mono := monoNow()
+	if d := dateCache.Load(); d != nil && mono < d.until {
 		return d.text
 	}
-	d := &cachedDate{unix: now.Unix(), text: now.UTC().AppendFormat(nil, http.TimeFormat)}
+	now := time.Now()
+	next := now.Truncate(time.Second).Add(time.Second)
+	d := &cachedDate{until: mono + next.Sub(now), text: now.UTC().AppendFormat(nil, http.TimeFormat)}
 	dateCache.Store(d)
 	return d.text
 }

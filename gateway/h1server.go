@@ -14,10 +14,12 @@ import (
 )
 
 // Server is the proxy listener. On plain TCP it serves HTTP/1.x with its own connection loop
-// (h1conn.go), which reads requests and writes responses with far fewer allocations, goroutine
-// hand-offs and system calls than net/http's server, and hands HTTP/2 with prior knowledge (h2c)
-// over to a net/http server. With TLS configured, net/http serves everything and HTTP/2 is
-// negotiated by ALPN. Either way the handler is the same http.Handler.
+// (h1conn.go, and raw mode in h1raw.go for the requests after a connection's first), which reads
+// requests and writes responses with far fewer allocations, goroutine hand-offs and system calls
+// than net/http's server, and hands HTTP/2 with prior knowledge (h2c) over to a net/http server.
+// With TLS configured, net/http serves everything and HTTP/2 is negotiated by ALPN. Either way the
+// handler is the same http.Handler; on the loop, only a request with an Upgrade header can be
+// hijacked.
 type Server struct {
 	handler http.Handler
 	// std serves TLS listeners and the connections handed off by the loop.
@@ -29,6 +31,9 @@ type Server struct {
 
 	// headerTimeout and idleTimeout are readHeaderTimeout and idleTimeout; tests shorten them.
 	headerTimeout, idleTimeout time.Duration
+	// recycle is set when the handler keeps nothing of a request but its strings once it returns
+	// (see requestRecycler): a connection then reuses a bodiless request's memory for the next.
+	recycle bool
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -48,7 +53,16 @@ func NewProxyServer(cfg *config.Config, h http.Handler) (*Server, error) {
 		headerTimeout: readHeaderTimeout, idleTimeout: idleTimeout,
 		listeners: make(map[net.Listener]struct{}), conns: make(map[*serverConn]struct{})}
 	s.baseCtx, s.stopCtx = context.WithCancel(context.Background())
+	_, s.recycle = h.(requestRecycler)
 	return s, nil
+}
+
+// requestRecycler is implemented by handlers that keep nothing of a request once ServeHTTP
+// returns, neither the request nor its URL, header map or header values, only strings (which are
+// immutable): the connection may then reuse that memory for its next request. A handler that does
+// not implement it gets new requests, as net/http gives.
+type requestRecycler interface {
+	recyclesRequests()
 }
 
 // Addr is the address to listen on: the config's, or DefaultListen.
@@ -169,14 +183,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return <-stdDone
 }
 
-// Close closes the listeners and every connection at once, requests in flight included.
+// Close closes the listeners and every connection at once, requests in flight included: their
+// contexts end, and their clients see the connection closed. A connection in raw mode (h1raw.go)
+// keeps its file descriptor until its handler returns, since closing it waits for that: its socket
+// is shut down at once and the descriptor closed in the background.
 func (s *Server) Close() error {
 	s.stopAccepting()
+	s.stopCtx()
 	s.mu.Lock()
+	conns := make([]*serverConn, 0, len(s.conns))
 	for c := range s.conns {
-		c.nc.Close()
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
-	s.stopCtx()
+	for _, c := range conns {
+		c.shutdownSocket()
+		go c.nc.Close()
+	}
 	return s.std.Close()
 }

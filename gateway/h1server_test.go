@@ -11,11 +11,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/ficus-dev/ficus/config"
 )
@@ -451,6 +453,13 @@ func TestH1ClientDisconnectCancelsTheUpstreamRequest(t *testing.T) {
 }
 
 func TestH1ShutdownDrainsARequestInFlight(t *testing.T) {
+	// Later requests on a connection are served in raw mode (h1raw.go), the first ones are not.
+	for _, later := range []bool{false, true} {
+		t.Run(fmt.Sprintf("later request %v", later), func(t *testing.T) { testShutdownDrains(t, later) })
+	}
+}
+
+func testShutdownDrains(t *testing.T, later bool) {
 	started, release := make(chan struct{}), make(chan struct{})
 	srv, addr := startH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/warm" {
@@ -464,6 +473,9 @@ func TestH1ShutdownDrainsARequestInFlight(t *testing.T) {
 	idle.send("GET /warm HTTP/1.1\r\nHost: x\r\n\r\n")
 	idle.read(http.MethodGet)
 	busy := dialRaw(t, addr)
+	if later {
+		busy.warm()
+	}
 	busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
 	<-started
 	shut := make(chan error, 1)
@@ -621,4 +633,33 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("close: got %v, net/http %v", got.Close, std.Close)
 		}
 	})
+}
+
+// TestValidFieldValueAgreesWithHTTPGuts puts every byte at every position of values of 1 to 24
+// bytes: the word-at-a-time check must agree with httpguts byte by byte.
+func TestValidFieldValueAgreesWithHTTPGuts(t *testing.T) {
+	for n := 1; n <= 24; n++ {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a\xff~ \t0", 4)[:n])
+				b[pos] = byte(c)
+				if got, want := validFieldValue(string(b)), httpguts.ValidHeaderFieldValue(string(b)); got != want {
+					t.Fatalf("validFieldValue(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestCanonicalTokenAgreesWithTextproto(t *testing.T) {
+	for _, name := range []string{"content-type", "Content-Type", "CONTENT-TYPE", "x-a-b", "X_y", "a", "-x", "x--y", "Accept",
+		"sec-websocket-key", "x y", "x:y", "", "é", "Www-Authenticate", "1-2"} {
+		got, ok := canonicalToken(name, true)
+		if ok != isToken(name) {
+			t.Errorf("canonicalToken(%q) ok = %v, want %v", name, ok, isToken(name))
+		}
+		if ok && got != textproto.CanonicalMIMEHeaderKey(name) {
+			t.Errorf("canonicalToken(%q) = %q, want %q", name, got, textproto.CanonicalMIMEHeaderKey(name))
+		}
+	}
 }

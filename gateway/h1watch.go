@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -14,16 +16,25 @@ const watchDelay = 200 * time.Millisecond
 
 // The states of a clientWatch.
 const (
-	watchOff     = iota
-	watchArmed   // the timer runs
-	watchReading // a read on the connection waits for EOF (the client left) or a byte (pipelining)
-	watchDone    // the read returned; its result waits for stop
+	watchOff      = iota
+	watchArmed    // the timer runs
+	watchWatching // a peek at a duplicate of the socket waits for the client to send or leave
+	watchDone     // the peek returned; its result waits for stop
 )
 
 // clientWatch cancels the connection's context when the client closes its connection while a
 // handler runs, so that the gateway gives up on the upstream exchange. It is armed once the
 // request has no body left to read (an unread body is read by the handler, which sees the EOF
 // itself) and stopped when the handler returns.
+//
+// It peeks, and never reads: a byte the client sends early (a pipelined request) stays in the
+// socket for the connection. And it peeks at a duplicate of the socket, which the runtime's poller
+// watches on its own, since in raw mode (h1raw.go) the connection holds the socket's read lock
+// while the handler runs. That costs a dup and a poller registration, for slow requests only.
+//
+// Setting and stopping a timer for every request would cost more than the rest of the watch: the
+// timer is set once and left running, and when it fires for a request that was armed less than
+// watchDelay ago (a later one than it was set for) it is set again for the rest of the delay.
 type clientWatch struct {
 	c        *serverConn
 	mu       sync.Mutex
@@ -31,6 +42,9 @@ type clientWatch struct {
 	state    int
 	stopping bool
 	timer    *time.Timer
+	pending  bool          // the timer is set
+	armedAt  time.Duration // when the current request was armed, on the monotonic clock
+	dup      *os.File      // the socket's duplicate while watching; nil before it exists
 	done     chan struct{}
 }
 
@@ -45,47 +59,65 @@ func (w *clientWatch) start() {
 func (w *clientWatch) arm() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.enabled || w.state != watchOff {
+	if !w.enabled || w.state != watchOff || w.c.raw == nil {
 		return
 	}
-	w.state = watchArmed
-	if w.timer == nil {
+	w.state, w.armedAt = watchArmed, monoNow()
+	switch {
+	case w.timer == nil:
 		w.done = make(chan struct{}, 1)
-		w.timer = time.AfterFunc(watchDelay, w.read)
-		return
+		w.timer = time.AfterFunc(watchDelay, w.fire)
+	case !w.pending:
+		w.timer.Reset(watchDelay)
 	}
-	w.timer.Reset(watchDelay)
+	w.pending = true
 }
 
-// read runs on the timer's goroutine: it waits for the client to send or to leave.
-func (w *clientWatch) read() {
-	c := w.c
+// fire runs on the timer's goroutine: it starts watching when the request it finds armed has been
+// armed for watchDelay, and otherwise sets the timer for the rest of that request's delay.
+func (w *clientWatch) fire() {
 	w.mu.Lock()
+	w.pending = false
 	if w.state != watchArmed {
 		w.mu.Unlock()
 		return
 	}
-	w.state = watchReading
-	// The idle deadline left from before the request must not end the watch of a long request.
-	_ = c.nc.SetReadDeadline(time.Time{})
-	w.mu.Unlock()
-
-	var b [1]byte
-	n, err := c.nc.Read(b[:])
-
-	w.mu.Lock()
-	if n == 1 {
-		c.stash, c.stashed = b[0], true
-	} else if err != nil && !w.stopping {
-		c.cancel()
+	if rest := watchDelay - (monoNow() - w.armedAt); rest > 0 {
+		w.pending = true
+		w.timer.Reset(rest)
+		w.mu.Unlock()
+		return
 	}
-	w.state = watchDone
+	w.state = watchWatching
+	w.mu.Unlock()
+	w.watch()
+}
+
+// watch waits, on the timer's goroutine, until the client sends a byte, leaves, or stop ends the
+// wait; it cancels the connection's context when the client left.
+func (w *clientWatch) watch() {
+	dup, err := dupSocket(w.c.raw)
+	w.mu.Lock()
+	watching := err == nil && !w.stopping
+	if watching {
+		w.dup = dup
+	}
+	w.mu.Unlock()
+	left := watching && peekForDeparture(dup)
+	if dup != nil {
+		dup.Close()
+	}
+	w.mu.Lock()
+	if left && !w.stopping {
+		w.c.cancel()
+	}
+	w.state, w.dup = watchDone, nil
 	w.mu.Unlock()
 	w.done <- struct{}{}
 }
 
-// stop ends the watch when the handler returns or hijacks the connection, waiting for a read in
-// progress to give up. Afterwards the connection's read deadline is unknown.
+// stop ends the watch when the handler returns or hijacks the connection, waiting for a peek in
+// progress to give up.
 func (w *clientWatch) stop() {
 	w.mu.Lock()
 	w.enabled = false
@@ -94,18 +126,55 @@ func (w *clientWatch) stop() {
 		w.mu.Unlock()
 		return
 	case watchArmed:
-		w.timer.Stop() // a read that fires anyway finds the state off and returns
-		w.state = watchOff
+		w.state = watchOff // the timer is left set; when it fires, it finds the state off
 		w.mu.Unlock()
 		return
-	case watchReading:
-		w.stopping = true
-		_ = w.c.nc.SetReadDeadline(aLongTimeAgo)
+	}
+	w.stopping = true
+	if w.dup != nil {
+		_ = w.dup.SetReadDeadline(aLongTimeAgo)
 	}
 	w.mu.Unlock()
 	<-w.done
 	w.mu.Lock()
 	w.state, w.stopping = watchOff, false
 	w.mu.Unlock()
-	w.c.deadline = aLongTimeAgo
+}
+
+// dupSocket returns a duplicate of the socket behind raw. The socket is non-blocking, and so is its
+// duplicate, which os.NewFile then registers with the runtime's poller.
+func dupSocket(raw syscall.RawConn) (*os.File, error) {
+	var fd uintptr
+	var errno syscall.Errno
+	if err := raw.Control(func(s uintptr) {
+		fd, _, errno = syscall.Syscall(syscall.SYS_FCNTL, s, syscall.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return nil, err
+	}
+	if errno != 0 {
+		return nil, errno
+	}
+	return os.NewFile(fd, "client"), nil
+}
+
+// peekForDeparture waits until the socket behind f has something to tell: it reports true when the
+// client closed or reset the connection, false when it sent a byte or the wait was ended.
+func peekForDeparture(f *os.File) bool {
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	left := false
+	var b [1]byte
+	_ = raw.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		switch {
+		case err == syscall.EAGAIN || err == syscall.EINTR:
+			return false
+		case err != nil || n == 0:
+			left = true
+		}
+		return true
+	})
+	return left
 }

@@ -172,12 +172,16 @@ func (s *routeShadow) endpoint(method, path string) string {
 const maxPooledBody = 64 << 10
 
 // shadowJob is one mirrored request, from the client's exchange with legacy to the comparison. It is
-// pooled: its capture buffer is reused.
+// pooled: its buffers and the legacy header's map are reused.
 type shadowJob struct {
 	route  *routeShadow
 	method string
 	url    url.URL // path and query only
 	host   string
+	// fields are the header fields legacy received, after Host, as the upstream fast path writes
+	// them (see mirrorHead); header is the same as a map, built only for a request that may go
+	// through a Transport.
+	fields []byte
 	header http.Header
 	resp   responseCapture
 	req    *requestCapture // nil when the request has no body
@@ -186,14 +190,57 @@ type shadowJob struct {
 
 var jobPool = sync.Pool{New: func() any { return new(shadowJob) }}
 
+// maxPooledFields bounds the header fields and header maps that go back to the pool.
+const maxPooledFields = 64
+
 func (j *shadowJob) release() {
-	body := j.resp.body[:0]
+	body, fields, legacyHeader := j.resp.body[:0], j.fields[:0], j.legacy.Header
 	if cap(body) > maxPooledBody {
 		body = nil
 	}
-	*j = shadowJob{}
-	j.resp.body = body
+	if cap(fields) > maxPooledBody {
+		fields = nil
+	}
+	if len(legacyHeader) > maxPooledFields {
+		legacyHeader = nil
+	}
+	*j = shadowJob{fields: fields}
+	j.resp.body, j.legacy.Header = body, legacyHeader
 	jobPool.Put(j)
+}
+
+// mirrorHead writes the head of a mirrored request for the upstream fast path: the request line
+// pointed at the upstream, Host, the fields legacy received and, for modern, the shadow header.
+type mirrorHead struct {
+	j *shadowJob
+	// host replaces the client's Host when not empty (the backend's host).
+	host string
+	// shadowHeader is the canonical name of the header that marks a request to modern as a
+	// shadow; "" for the second request to legacy.
+	shadowHeader string
+}
+
+func (m *mirrorHead) appendHead(b []byte, up *upstream) []byte {
+	j := m.j
+	var u url.URL
+	up.target(&u, &j.url)
+	b = appendRequestLine(b, j.method, &u)
+	b = append(b, "Host: "...)
+	switch {
+	case m.host != "":
+		b = append(b, m.host...)
+	case j.host != "":
+		b = append(b, j.host...)
+	default:
+		b = append(b, up.host...)
+	}
+	b = append(b, "\r\n"...)
+	b = append(b, j.fields...)
+	if m.shadowHeader != "" {
+		b = append(b, m.shadowHeader...)
+		b = append(b, ": 1\r\n"...)
+	}
+	return append(b, "\r\n"...)
 }
 
 // responseCapture passes the legacy response to the client and keeps its status and the first
@@ -289,11 +336,28 @@ func (g *Gateway) finishMirror(j *shadowJob, r *http.Request, st *state, ex *exc
 	s.stats.latency[sideIndex(ficus.SideLegacy)].Observe(elapsed.Seconds())
 	j.method, j.host = r.Method, r.Host
 	j.url = url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
-	// The header as legacy received it: hop-by-hop and override headers gone, forwarding ones added.
-	j.header = r.Header.Clone()
-	h := j.resp.ResponseWriter.Header().Clone()
-	if st.backendHeader != "" {
-		delete(h, st.backendHeader)
+	// The header as legacy received it: hop-by-hop and override headers gone, forwarding ones
+	// added, and no shadow header of the client's.
+	f := newForwarding(r, nil)
+	if f.direct {
+		j.fields = appendForwardedFields(j.fields[:0], &f, st.shadow.header)
+	}
+	if !f.direct || !st.plainUpstreams() {
+		j.header = upstreamHeader(r)
+		delete(j.header, st.shadow.header)
+	}
+	// The legacy answer's header is copied: the writer's map is the connection's, reused for the
+	// next request. The value slices are shared, since nothing writes into them.
+	h := j.legacy.Header
+	if h == nil {
+		h = make(http.Header)
+	} else {
+		clear(h)
+	}
+	for k, vv := range j.resp.ResponseWriter.Header() {
+		if k != st.backendHeader {
+			h[k] = vv
+		}
 	}
 	j.legacy = diff.Response{Status: j.resp.status, Header: h, Body: j.resp.body}
 	j.resp.ResponseWriter = nil

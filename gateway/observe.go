@@ -75,10 +75,12 @@ func (r *sideRing) add(end time.Time, elapsed time.Duration, failed, timed bool)
 	}
 	// Reservoir sampling (Vitter's algorithm R): the n-th request replaces a random slot with
 	// probability bucketSamples/n, so the slots stay a uniform sample of the second's requests.
+	// The random number is a hash of n and the latency in nanoseconds, whose low digits are noise:
+	// a generator's number would cost more than the rest of the request's accounting.
 	n := b.timed.Add(1)
 	slot := n - 1
 	if n > bucketSamples {
-		slot = rand.Int64N(n)
+		slot = int64(mix64(uint64(n)<<32^uint64(elapsed)) % uint64(n))
 		if slot >= bucketSamples {
 			return
 		}
@@ -105,6 +107,15 @@ func (b *sideBucket) claim(sec int64) bool {
 	}
 	b.sec.Store(sec)
 	return true
+}
+
+// mix64 is splitmix64's finaliser: every input bit affects every output bit.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 func micros(d time.Duration) uint32 {

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/textproto"
-	"net/url"
 	"strings"
 	"sync"
 )
@@ -32,69 +30,36 @@ type exchange struct {
 	complete bool
 }
 
-// outbound is one forwarded request. Allocating it as one object replaces separate allocations of
-// the request, its URL and the forwarding header values.
-type outbound struct {
-	req  http.Request
-	url  url.URL
-	vals [4]string
-}
-
-// retryBody keeps the client's body open across a failed connect. The Transport closes the body
-// of a request it could not connect for; nothing was read from it, so the next upstream can be
-// given the same body. The server closes the body itself once the handler returns.
-type retryBody struct{ io.ReadCloser }
-
-func (retryBody) Close() error { return nil }
-
-// forward sends r to one of be's upstreams and streams the response back. The outbound request
-// shares r's context, which the server cancels when the client goes away, and r's header map,
-// which is edited in place: the handler owns the request and the server does not read its headers
-// again, and cloning them would cost a map and a slice per header on every request.
+// forward sends r to one of be's upstreams and streams the response back. The upstream request
+// shares r's context, which the server cancels when the client goes away; r's header is left as it
+// is (see forwarding.go).
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, be *backend) exchange {
-	out := new(outbound)
-	out.req = *r
-	out.req.URL = &out.url
-	out.req.RequestURI = ""
-	// The client's wish to close its connection is not ours for the upstream's.
-	out.req.Close = false
-	switch {
-	case r.ContentLength == 0:
-		// A nil body lets the Transport retry an idempotent request on a stale keep-alive connection.
-		out.req.Body = nil
-	case len(be.upstreams) > 1:
-		out.req.Body = retryBody{r.Body}
-	}
-	upgrade := prepareRequestHeader(r, &out.vals)
-	if be.host != "" {
-		out.req.Host = be.host
-	}
-
-	fast := out.req.Body == nil && upgrade == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
-	res, up, err := send(be, &out.req, r.URL, fast)
+	f := newForwarding(r, be)
+	f.dst = w.Header()
+	res, up, err := f.send()
 	if err != nil {
 		return g.failed(w, r, be, up, err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode == http.StatusSwitchingProtocols {
-		return g.switchProtocols(w, res, be, up, upgrade)
+		return g.switchProtocols(w, res, be, up, f.upgrade)
 	}
-	return g.copyResponse(w, r, res, be, up)
+	return g.copyResponse(w, r, res, be, up, f.headerCopied)
 }
 
-// send sends req to one of be's upstreams, and to a second one when the first cannot be connected
-// to: nothing was sent, so any request may be retried. src is the client's URL.
-func send(be *backend, req *http.Request, src *url.URL, fast bool) (*http.Response, *upstream, error) {
+// send sends the request to one of the backend's upstreams, and to a second one when the first
+// cannot be connected to: nothing was sent, so any request may be retried.
+func (f *forwarding) send() (*http.Response, *upstream, error) {
+	be := f.be
 	var up *upstream
 	for attempt := 0; ; attempt++ {
 		up = be.pick(up)
-		up.target(req.URL, src)
-		res, err := be.roundTrip(up, req, fast)
+		res, err := f.roundTrip(up)
 		if err == nil {
 			be.succeeded(up)
 			return res, up, nil
 		}
-		if req.Context().Err() != nil || !isConnectError(err) {
+		if f.r.Context().Err() != nil || !isConnectError(err) {
 			return nil, up, err
 		}
 		be.connectFailed(up, err)
@@ -103,6 +68,17 @@ func send(be *backend, req *http.Request, src *url.URL, fast bool) (*http.Respon
 			return nil, up, err
 		}
 	}
+}
+
+// roundTrip sends the request to up: a direct request over up's fast path when it has one,
+// anything else as a prepared copy.
+func (f *forwarding) roundTrip(up *upstream) (*http.Response, error) {
+	if f.direct && up.h1 != nil {
+		return up.h1.forward(f, up)
+	}
+	req := f.outbound()
+	up.target(req.URL, f.r.URL)
+	return f.be.roundTrip(up, req, f.fast)
 }
 
 // failed answers a request that got no response from up: 504 after a timeout, 502 otherwise, and
@@ -141,144 +117,6 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
-// hopHeaders apply to one connection only and are not forwarded, in either direction (RFC 9110
-// section 7.6.1), besides the headers that Connection names.
-var hopHeaders = [...]string{
-	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade",
-}
-
-// Header values shared by every request that needs them; the Transport only reads them.
-var (
-	connectionUpgrade = []string{"Upgrade"}
-	teTrailers        = []string{"trailers"}
-)
-
-// removeHopHeaders deletes the hop-by-hop headers of h, including those its Connection header names.
-func removeHopHeaders(h http.Header) {
-	for _, v := range h["Connection"] {
-		for v != "" {
-			var tok string
-			tok, v, _ = strings.Cut(v, ",")
-			tok = strings.TrimSpace(tok)
-			// "keep-alive", "close" and "upgrade" are the common tokens: the first and last are in
-			// hopHeaders already, and skipping them avoids canonicalising (allocating) their names.
-			if tok == "" || strings.EqualFold(tok, "keep-alive") || strings.EqualFold(tok, "close") || strings.EqualFold(tok, "upgrade") {
-				continue
-			}
-			delete(h, textproto.CanonicalMIMEHeaderKey(tok))
-		}
-	}
-	for _, k := range hopHeaders {
-		delete(h, k)
-	}
-}
-
-// prepareRequestHeader turns r's header into the upstream request's: hop-by-hop headers go (but an
-// upgrade is kept, and "Te: trailers" which gRPC needs), and X-Forwarded-For (appended),
-// X-Forwarded-Proto, X-Forwarded-Host and Forwarded (appended, RFC 7239) are set. It returns the
-// protocol the client asks to upgrade to, "" when none.
-func prepareRequestHeader(r *http.Request, vals *[4]string) (upgrade string) {
-	h := r.Header
-	if hasToken(h["Connection"], "upgrade") {
-		if v := h["Upgrade"]; len(v) > 0 {
-			upgrade = v[0]
-		}
-	}
-	te := hasToken(h["Te"], "trailers")
-	removeHopHeaders(h)
-	if upgrade != "" {
-		h["Connection"] = connectionUpgrade
-		h["Upgrade"] = []string{upgrade}
-	}
-	if te {
-		h["Te"] = teTrailers
-	}
-
-	ip := clientIP(r.RemoteAddr)
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
-	}
-	vals[0] = ip
-	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
-		vals[0] = strings.Join(prior, ", ") + ", " + ip
-	}
-	vals[1] = proto
-	vals[2] = r.Host
-	vals[3] = forwarded(ip, r.Host, proto)
-	if prior := h["Forwarded"]; len(prior) > 0 {
-		vals[3] = strings.Join(prior, ", ") + ", " + vals[3]
-	}
-	h["X-Forwarded-For"] = vals[0:1:1]
-	h["X-Forwarded-Proto"] = vals[1:2:2]
-	h["X-Forwarded-Host"] = vals[2:3:3]
-	h["Forwarded"] = vals[3:4:4]
-	return upgrade
-}
-
-// forwarded renders this hop's Forwarded element. A host with a port is not a token and is quoted;
-// the common cases are built with a single allocation.
-func forwarded(ip, host, proto string) string {
-	if strings.IndexByte(ip, ':') < 0 && isToken(ip) {
-		if isToken(host) {
-			return "for=" + ip + ";host=" + host + ";proto=" + proto
-		}
-		if strings.IndexByte(host, '"') < 0 && strings.IndexByte(host, '\\') < 0 {
-			return "for=" + ip + ";host=\"" + host + "\";proto=" + proto
-		}
-	}
-	return "for=" + forwardedNode(ip) + ";host=" + forwardedValue(host) + ";proto=" + proto
-}
-
-func isToken(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if !isTokenChar(v[i]) {
-			return false
-		}
-	}
-	return v != ""
-}
-
-// forwardedNode renders a client address for Forwarded's for=: IPv6 addresses are bracketed and
-// quoted (RFC 7239 section 6).
-func forwardedNode(ip string) string {
-	if strings.IndexByte(ip, ':') >= 0 {
-		return `"[` + ip + `]"`
-	}
-	return forwardedValue(ip)
-}
-
-// forwardedValue returns v as a token when it is one, else as a quoted string.
-func forwardedValue(v string) string {
-	if isToken(v) {
-		return v
-	}
-	return quote(v)
-}
-
-func quote(v string) string {
-	var b strings.Builder
-	b.Grow(len(v) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(v); i++ {
-		if v[i] == '"' || v[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(v[i])
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
 // hasToken reports whether a comma-separated header holds token, case-insensitively.
 func hasToken(values []string, token string) bool {
 	for _, v := range values {
@@ -295,15 +133,14 @@ func hasToken(values []string, token string) bool {
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-// copyResponse sends res to the client: headers without hop-by-hop ones, the body streamed through a
-// pooled buffer (flushed after every read when it is an event stream or of unknown length, so
+// copyResponse sends res to the client: headers without hop-by-hop ones (already in w's header
+// when headerCopied, see parseBufferedResponse), the body streamed through a pooled buffer (flushed after every read when it is an event stream or of unknown length, so
 // that streams reach the client as they come), then the trailers.
-func (g *Gateway) copyResponse(w http.ResponseWriter, r *http.Request, res *http.Response, be *backend, up *upstream) exchange {
+func (g *Gateway) copyResponse(w http.ResponseWriter, r *http.Request, res *http.Response, be *backend, up *upstream, headerCopied bool) exchange {
 	ex := exchange{status: res.StatusCode, upstream: up}
-	removeHopHeaders(res.Header)
 	dst := w.Header()
-	for k, vv := range res.Header {
-		dst[k] = vv
+	if !headerCopied {
+		copyEndToEnd(dst, res.Header)
 	}
 	if len(res.Trailer) > 0 {
 		keys := make([]string, 0, len(res.Trailer))

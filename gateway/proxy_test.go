@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -547,4 +549,149 @@ func readAll(t testing.TB, res *http.Response) string {
 		t.Fatalf("reading the body: %v", err)
 	}
 	return string(b)
+}
+
+// TestForwardedHeadAgreesWithUpstreamHeader writes the head of direct requests both ways, straight
+// from the client's header and from a prepared copy: the upstream must read the same request, and
+// the client's header must be left as it was.
+func TestForwardedHeadAgreesWithUpstreamHeader(t *testing.T) {
+	tests := []struct {
+		name, method, target, host, backendHost, upstream string
+		header                                            http.Header
+	}{
+		{name: "a bare request", method: "GET", target: "/api/x?q=1", host: "shop.example"},
+		{name: "earlier hops", method: "GET", target: "/", host: "shop.example:8080", header: http.Header{
+			"X-Forwarded-For": {"203.0.113.9", "198.51.100.2"}, "Forwarded": {"for=203.0.113.9"},
+			"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {"spoofed"}}},
+		{name: "hop-by-hop headers", method: "HEAD", target: "/a", host: "h", header: http.Header{
+			"Connection": {"keep-alive, close"}, "Keep-Alive": {"timeout=5"}, "Proxy-Connection": {"keep-alive"},
+			"Proxy-Authorization": {"Basic x"}, "Te": {"gzip"}, "Trailer": {"X"}, "Upgrade": {"h2c"}}},
+		{name: "te trailers", method: "GET", target: "/", host: "h", header: http.Header{"Te": {"trailers, deflate"}}},
+		{name: "repeated headers", method: "GET", target: "/", host: "h", header: http.Header{
+			"Cookie": {"a=1", "b=2"}, "Accept": {"*/*"}, "User-Agent": {"wrk"}}},
+		{name: "no host", method: "GET", target: "/", upstream: "http://up.internal:81"},
+		{name: "a backend host and a path prefix", method: "GET", target: "/a%2Fb?x", host: "h", backendHost: "legacy.internal",
+			upstream: "http://up.internal/base/"},
+		{name: "an IPv6 host", method: "GET", target: "/", host: "[2001:db8::2]:80"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			r.Host, r.Header, r.RemoteAddr = tt.host, http.Header{}, "192.0.2.7:4321"
+			maps.Copy(r.Header, tt.header)
+			before := r.Header.Clone()
+			if tt.upstream == "" {
+				tt.upstream = "http://127.0.0.1:8001"
+			}
+			up, err := parseUpstream(tt.upstream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			be := &backend{host: tt.backendHost, upstreams: []*upstream{up}}
+			f := newForwarding(r, be)
+			if !f.direct {
+				t.Fatal("not a direct request")
+			}
+			direct := readWritten(t, func(w *bufio.Writer) { writeForwardedHead(w, &f, up) })
+			out := f.outbound()
+			up.target(out.URL, r.URL)
+			prepared := readWritten(t, func(w *bufio.Writer) { writeRequest(w, out) })
+			if direct.Method != prepared.Method || direct.RequestURI != prepared.RequestURI || direct.Host != prepared.Host ||
+				!reflect.DeepEqual(direct.Header, prepared.Header) {
+				t.Errorf("written directly: %s %s host %q %v\nprepared: %s %s host %q %v", direct.Method, direct.RequestURI, direct.Host,
+					direct.Header, prepared.Method, prepared.RequestURI, prepared.Host, prepared.Header)
+			}
+			if !reflect.DeepEqual(r.Header, before) {
+				t.Errorf("client header changed to %v", r.Header)
+			}
+		})
+	}
+}
+
+func readWritten(t *testing.T, write func(*bufio.Writer)) *http.Request {
+	t.Helper()
+	var b strings.Builder
+	w := bufio.NewWriter(&b)
+	write(w)
+	w.Flush()
+	req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(b.String())))
+	if err != nil {
+		t.Fatalf("reading %q: %v", b.String(), err)
+	}
+	return req
+}
+
+// fixedUpstream is an HTTP/1.1 upstream that answers every request with the same bytes, as the
+// nginx upstream of scripts/bench-proxy.sh does; it allocates nothing per request, so that a
+// benchmark's allocations are the proxy's.
+func fixedUpstream(tb testing.TB, response string) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	answer := []byte(response)
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				for {
+					line, err := br.ReadSlice('\n')
+					if err != nil {
+						return
+					}
+					if len(line) <= 2 { // the end of a request head
+						if _, err := nc.Write(answer); err != nil {
+							return
+						}
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// BenchmarkProxyListener sends the benchmark's request through the proxy listener and the
+// upstream fast path, with a client and an upstream that allocate nothing: allocs/op are the
+// proxy's own per request.
+func BenchmarkProxyListener(b *testing.B) {
+	up := fixedUpstream(b, "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Mon, 23 Nov 2026 20:41:00 GMT\r\n"+
+		"Content-Type: application/json\r\nContent-Length: "+strconv.Itoa(len(benchBody))+"\r\nConnection: keep-alive\r\n\r\n"+benchBody)
+	g, err := New(proxyConfig([]string{"http://" + up}, []string{"http://" + up}), nil, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { g.Close() })
+	_, addr := startH1(b, g)
+	c := dialRaw(b, addr)
+	req := "GET /api/users/42?expand=orders HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
+	c.send(req)
+	res, body := c.read(http.MethodGet)
+	if res.StatusCode != http.StatusOK || body != benchBody {
+		b.Fatalf("answer %d %q", res.StatusCode, body)
+	}
+	// Every answer has the same length (its Date is the upstream's): read them as bytes.
+	var head strings.Builder
+	res.Header.Write(&head)
+	size := len("HTTP/1.1 200 OK\r\n") + head.Len() + len("\r\n") + len(body)
+	buf := make([]byte, size)
+	_ = c.nc.SetDeadline(time.Time{})
+	reqBytes := []byte(req)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := c.nc.Write(reqBytes); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c.br, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -50,6 +52,9 @@ func newShadowQueue(s *config.Shadow) *shadowQueue {
 
 func (q *shadowQueue) length() int { return len(q.jobs) }
 
+// full reports whether the queue has no room left now; offer tells for sure.
+func (q *shadowQueue) full() bool { return len(q.jobs) == cap(q.jobs) }
+
 // start runs n workers calling run for each job.
 func (q *shadowQueue) start(n int, run func(*shadowJob, *shadowBuffers)) {
 	if n <= 0 {
@@ -64,16 +69,16 @@ func (q *shadowQueue) start(n int, run func(*shadowJob, *shadowBuffers)) {
 // work runs jobs until the queue is closed, then runs those still queued and returns.
 func (q *shadowQueue) work(run func(*shadowJob, *shadowBuffers)) {
 	defer q.wg.Done()
-	var bufs shadowBuffers
+	bufs := newShadowBuffers(q.ctx)
 	for {
 		select {
 		case j := <-q.jobs:
-			run(j, &bufs)
+			run(j, bufs)
 		case <-q.quit:
 			for {
 				select {
 				case j := <-q.jobs:
-					run(j, &bufs)
+					run(j, bufs)
 				default:
 					return
 				}
@@ -109,9 +114,37 @@ func (q *shadowQueue) stop(timeout time.Duration) {
 	q.cancel()
 }
 
-// shadowBuffers are a worker's body buffers, reused from job to job.
+// shadowBuffers are what a worker reuses from job to job: the answers' bodies and headers, and
+// what it sends requests with.
 type shadowBuffers struct {
-	modern, legacy []byte
+	modern, legacy             []byte
+	modernHeader, legacyHeader http.Header
+	// ctx is the worker's requests' context, which ends when the queue's does and carries each
+	// request's deadline (see connContext); base carries it into req.
+	ctx  *connContext
+	base *http.Request
+	req  http.Request
+	url  url.URL
+	head mirrorHead
+}
+
+func newShadowBuffers(parent context.Context) *shadowBuffers {
+	b := &shadowBuffers{modernHeader: make(http.Header), legacyHeader: make(http.Header)}
+	b.ctx, _ = newConnContext(parent) // ends with parent
+	b.base = new(http.Request).WithContext(b.ctx)
+	return b
+}
+
+// plainUpstreams reports whether every upstream of both sides takes the fast path (plain HTTP).
+func (st *state) plainUpstreams() bool {
+	for _, be := range st.backends {
+		for _, u := range be.upstreams {
+			if u.h1 == nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // runShadow sends j to modern (and to legacy again when the route measures noise), compares the
@@ -121,13 +154,17 @@ func (g *Gateway) runShadow(j *shadowJob, bufs *shadowBuffers) {
 	st := g.cur.Load()
 	s := j.route
 	ob := diff.Observation{Route: s.name, Endpoint: s.endpoint(j.method, j.url.Path)}
-	j.header[st.shadow.header] = shadowHeaderValue
-	modern, reason := g.shadowSend(st, ficus.SideModern, j, &bufs.modern)
-	delete(j.header, st.shadow.header)
+	if j.header != nil {
+		j.header[st.shadow.header] = shadowHeaderValue
+	}
+	modern, reason := g.shadowSend(st, ficus.SideModern, j, bufs)
+	if j.header != nil {
+		delete(j.header, st.shadow.header)
+	}
 	var legacy diff.Response
 	if reason == "" && s.noise {
 		var lr diff.SkipReason
-		if legacy, lr = g.shadowSend(st, ficus.SideLegacy, j, &bufs.legacy); lr != "" && lr != diff.SkipBodyTooLarge {
+		if legacy, lr = g.shadowSend(st, ficus.SideLegacy, j, bufs); lr != "" && lr != diff.SkipBodyTooLarge {
 			reason = skipLegacyError
 		} else if lr != "" {
 			ob.Noise = &diff.Result{Skipped: lr}
@@ -152,31 +189,28 @@ func (g *Gateway) runShadow(j *shadowJob, bufs *shadowBuffers) {
 
 var shadowHeaderValue = []string{"1"}
 
-// shadowSend sends j to one of side's upstreams, without retry, and reads the answer into buf. The
-// returned reason says why there is no answer to compare.
-func (g *Gateway) shadowSend(st *state, side ficus.Side, j *shadowJob, buf *[]byte) (diff.Response, diff.SkipReason) {
+// shadowSend sends j to one of side's upstreams, without retry, and reads the answer into the
+// worker's buffers for side. The returned reason says why there is no answer to compare.
+func (g *Gateway) shadowSend(st *state, side ficus.Side, j *shadowJob, bufs *shadowBuffers) (diff.Response, diff.SkipReason) {
 	be := st.backends[sideIndex(side)]
-	ctx, cancel := context.WithTimeout(g.shadow.ctx, st.shadow.timeout)
-	defer cancel()
+	buf, into := &bufs.modern, bufs.modernHeader
+	if side == ficus.SideLegacy {
+		buf, into = &bufs.legacy, bufs.legacyHeader
+	}
 	start := g.now()
-	u := j.url
-	req := (&http.Request{
-		Method: j.method,
-		URL:    &u,
-		Header: j.header,
-		Host:   j.host,
-		Proto:  "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-	}).WithContext(ctx)
-	if be.host != "" {
-		req.Host = be.host
-	}
-	if j.req != nil {
-		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(j.req.body)), int64(len(j.req.body))
-	}
 	up := be.pick(nil)
-	up.target(req.URL, &j.url)
-	fast := req.Body == nil && (j.method == http.MethodGet || j.method == http.MethodHead)
-	res, err := be.roundTrip(up, req, fast)
+	var ctx context.Context
+	var res *http.Response
+	var err error
+	if up.h1 != nil && j.header == nil {
+		ctx, res, err = sendMirrored(st, be, side, up, j, bufs)
+		defer func() { bufs.ctx.deadline = time.Time{} }()
+	} else {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(bufs.ctx, st.shadow.timeout)
+		defer cancel()
+		res, err = sendThroughTransport(ctx, be, up, j)
+	}
 	if err != nil {
 		reason := g.shadowFailure(ctx, side, err)
 		g.observeShadow(st, side, j, start, 0, reason)
@@ -197,7 +231,48 @@ func (g *Gateway) shadowSend(st *state, side ficus.Side, j *shadowJob, buf *[]by
 	if over {
 		return diff.Response{}, diff.SkipBodyTooLarge
 	}
-	return diff.Response{Status: res.StatusCode, Header: res.Header, Body: body}, ""
+	// The fast path reuses the header once the body is closed; the comparison comes later.
+	clear(into)
+	maps.Copy(into, res.Header)
+	return diff.Response{Status: res.StatusCode, Header: into, Body: body}, ""
+}
+
+// sendMirrored sends j, a GET or HEAD without body, over up's fast path, with the worker's
+// context and a deadline shadow.timeout away; it returns the request's context.
+func sendMirrored(st *state, be *backend, side ficus.Side, up *upstream, j *shadowJob, bufs *shadowBuffers) (context.Context, *http.Response, error) {
+	bufs.ctx.deadline = monoTime(monoNow() + st.shadow.timeout)
+	req := &bufs.req
+	*req = *bufs.base
+	req.Method, req.Host, req.URL = j.method, j.host, &bufs.url
+	bufs.url = j.url
+	bufs.head = mirrorHead{j: j, host: be.host}
+	if side == ficus.SideModern {
+		bufs.head.shadowHeader = st.shadow.header
+	}
+	res, err := up.h1.mirror(req, &bufs.head, up)
+	return bufs.ctx, res, err
+}
+
+// sendThroughTransport sends j with its header map through be's Transport, or up's fast path for
+// a GET or HEAD without body.
+func sendThroughTransport(ctx context.Context, be *backend, up *upstream, j *shadowJob) (*http.Response, error) {
+	u := j.url
+	req := (&http.Request{
+		Method: j.method,
+		URL:    &u,
+		Header: j.header,
+		Host:   j.host,
+		Proto:  "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	}).WithContext(ctx)
+	if be.host != "" {
+		req.Host = be.host
+	}
+	if j.req != nil {
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(j.req.body)), int64(len(j.req.body))
+	}
+	up.target(req.URL, &j.url)
+	fast := req.Body == nil && (j.method == http.MethodGet || j.method == http.MethodHead)
+	return be.roundTrip(up, req, fast)
 }
 
 // observeShadow counts a finished shadow request to modern in the route's rollout ring while the

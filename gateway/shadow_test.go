@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -836,3 +837,46 @@ func BenchmarkShadow(b *testing.B) {
 type recorderFunc func(diff.Observation)
 
 func (f recorderFunc) Record(ob diff.Observation) { f(ob) }
+
+// TestModernReceivesTheHeaderLegacyReceived mirrors requests whose head the fast path writes from
+// bytes (a GET) and from a header map (a write, and a GET whose Connection header names another):
+// modern must get the header legacy got plus the shadow header, which replaces the client's own.
+func TestModernReceivesTheHeaderLegacyReceived(t *testing.T) {
+	tests := []struct {
+		name, method string
+		header       http.Header
+	}{
+		{"a GET", http.MethodGet, http.Header{"X-Trace": {"abc"}, "Cookie": {"a=1", "b=2"}, "X-Forwarded-For": {"203.0.113.9"}}},
+		{"a GET with the client's own shadow header", http.MethodGet, http.Header{"X-Is-Shadow": {"forged"}, "Te": {"trailers"}}},
+		{"a GET whose Connection names a header", http.MethodGet, http.Header{"Connection": {"X-Hop"}, "X-Hop": {"1"}, "X-Trace": {"def"}}},
+		{"a mirrored write", http.MethodPost, http.Header{"X-Trace": {"ghi"}, "Content-Type": {"text/plain"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			legacy, modern := newUpstream(t, echoBody), newUpstream(t, echoBody)
+			s := startShadow(t, legacy.URL, modern.URL, func(cfg *config.Config) {
+				cfg.Shadow.Header = "x-is-shadow"
+				cfg.Routes[0].Mirror.Writes = true
+			})
+			var body io.Reader
+			if tt.method == http.MethodPost {
+				body = strings.NewReader("payload")
+			}
+			s.do(t, tt.method, "/api/x?q=1", body, tt.header)
+			s.rec.wait(t, "api", 1)
+			lh, _ := legacy.lastRequest()
+			mh, _ := modern.lastRequest()
+			if got := mh.Get("X-Is-Shadow"); got != "1" || len(mh["X-Is-Shadow"]) != 1 {
+				t.Errorf("modern got the shadow header %q, want 1", mh["X-Is-Shadow"])
+			}
+			mh, lh = mh.Clone(), lh.Clone()
+			delete(mh, "X-Is-Shadow")
+			delete(lh, "X-Is-Shadow")
+			delete(mh, "Accept-Encoding") // the Transport's, on the map path
+			delete(lh, "Accept-Encoding")
+			if !maps.EqualFunc(mh, lh, slices.Equal) {
+				t.Errorf("modern got %v\nlegacy got %v", mh, lh)
+			}
+		})
+	}
+}
