@@ -1,7 +1,7 @@
 // Package admin is ficus's admin HTTP API: health and readiness, metrics, the /api/v1 REST endpoints
 // that read and change routes, read and reset the parallel run's diff results, run rollouts and read
-// the audit log, bearer-token authentication with roles, the mapping of domain errors to HTTP statuses, the
-// embedded OpenAPI document, and a Go client for it.
+// the audit log and the last data verification, bearer-token authentication with roles, the mapping
+// of domain errors to HTTP statuses, the embedded OpenAPI document, and a Go client for it.
 //
 // It owns no state: route states come from a ficus.RouteService, diff results from a DiffService and
 // audit entries from a ficus.AuditLog, all wired in cmd/ficus. It does not listen; New returns an
@@ -29,6 +29,9 @@ type Options struct {
 	// Rollouts serves GET /api/v1/routes/{name}/rollout and the rollout commands. Nil: they answer
 	// 503 unavailable, for servers wired without rollouts.
 	Rollouts RolloutService
+	// Verify serves GET /api/v1/migration/verify, the last data verification. Nil: it answers 503
+	// unavailable, for servers whose config has no migration target.
+	Verify VerifyService
 	// Tokens are the accepted bearer tokens, with their secrets resolved in Token.Secret. With none,
 	// reads are open to anyone who reaches the listener and every change is refused: no token, no
 	// mutation. A token with an empty Secret never matches.
@@ -49,6 +52,7 @@ type server struct {
 	audit    ficus.AuditLog
 	diffs    DiffService
 	rollouts RolloutService
+	verify   VerifyService
 	auth     authenticator
 	metrics  http.Handler
 	ready    func() error
@@ -66,6 +70,7 @@ func New(o Options) http.Handler {
 		audit:    o.Audit,
 		diffs:    o.Diffs,
 		rollouts: o.Rollouts,
+		verify:   o.Verify,
 		auth:     newAuthenticator(o.Tokens),
 		metrics:  o.Metrics,
 		ready:    o.Ready,

@@ -36,4 +36,5 @@ var endpoints = []endpoint{
 	{http.MethodPost, "/api/v1/routes/{name}/rollout/resume", config.RoleOperator, resumeRollout},
 	{http.MethodPost, "/api/v1/routes/{name}/rollout/abort", config.RoleOperator, abortRollout},
 	{http.MethodGet, "/api/v1/audit", config.RoleViewer, (*server).listAudit},
+	{http.MethodGet, "/api/v1/migration/verify", config.RoleViewer, (*server).getVerify},
 }

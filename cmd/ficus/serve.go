@@ -147,7 +147,7 @@ func serve(ctx context.Context, path string, stderr io.Writer, ready serveReady)
 	var adminHandler atomic.Pointer[http.Handler]
 	setAdmin := func(cfg *config.Config) {
 		h := admin.New(admin.Options{Routes: svc, Audit: st, Diffs: diffs, Rollouts: rollouts, Tokens: cfg.Admin.Tokens, Metrics: metrics, Logger: log,
-			Ready: func() error { return st.Ping(context.Background()) }})
+			Ready: func() error { return st.Ping(context.Background()) }, Verify: verifyService(cfg)})
 		adminHandler.Store(&h)
 	}
 	setAdmin(cfg)
