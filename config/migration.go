@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/ficus-dev/ficus/migrate"
 )
@@ -65,6 +66,9 @@ type MigrationColumn struct {
 	// Transforms are named value transforms (migrate.Transforms) applied after the rule's own, in
 	// order. Empty: none added.
 	Transforms []string `yaml:"transforms"`
+	// Sensitive marks a column whose values are never shown by 'ficus verify' (its reports say
+	// "redacted"); it does not change the migration. Default false.
+	Sensitive bool `yaml:"sensitive"`
 }
 
 // MigrationOnError lists the values of on_error.
@@ -129,6 +133,21 @@ func (m *Migration) Filters() map[string]string {
 		f[name] = t.Filter
 	}
 	return f
+}
+
+// Sensitive lists the columns marked sensitive as "table.column" (source names), sorted; nil when
+// none is.
+func (m *Migration) Sensitive() []string {
+	var out []string
+	for table, t := range m.Tables {
+		for col, c := range t.Columns {
+			if c.Sensitive {
+				out = append(out, table+"."+col)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // hasGateway reports whether the file configures the gateway at all: backends or routes.

@@ -144,7 +144,8 @@ func TestMigrationOverridesAndFilters(t *testing.T) {
 				"total": {Cast: "numeric(12,2)"},
 				"note":  {Rename: "comment", Transforms: []string{"trim", "empty-string-to-null"}},
 			}},
-			"users": {Columns: map[string]migrate.ColumnOverride{"uuid": {Cast: "uuid", Transforms: []string{"bytes-to-uuid"}}}},
+			// A column only marked sensitive stays in the overrides, so that the plan checks its name.
+			"users": {Columns: map[string]migrate.ColumnOverride{"uuid": {Cast: "uuid", Transforms: []string{"bytes-to-uuid"}}, "email": {}}},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -155,6 +156,12 @@ func TestMigrationOverridesAndFilters(t *testing.T) {
 	}
 	if f := DefaultMigration().Filters(); f != nil {
 		t.Errorf("Filters() without tables = %v, want nil", f)
+	}
+	if s := c.Migration.Sensitive(); !reflect.DeepEqual(s, []string{"users.email"}) {
+		t.Errorf("Sensitive() = %v, want [users.email]", s)
+	}
+	if s := DefaultMigration().Sensitive(); s != nil {
+		t.Errorf("Sensitive() without tables = %v, want nil", s)
 	}
 }
 

@@ -69,10 +69,15 @@ type column struct {
 	// latin1 marks a latin1 source column of a textual kind, whose bytes the loader decodes (as
 	// Windows-1252) before the transforms, unless a transform reads them as bytes.
 	latin1 bool
+	// width is the byte size of the target's binary form when stream mode reads the target column
+	// in binary (integers, floats, booleans, timestamps; see binaryTarget), 0 otherwise.
+	width int
 	// sensitive columns have their values redacted in every report.
 	sensitive bool
-	// transforms are the plan's transforms that the loader applied to source values.
+	// transforms are the plan's transforms that the loader applied to source values; funcs are
+	// the same, looked up once (nil for a name migrate does not know).
 	transforms []string
+	funcs      []migrate.Transform
 }
 
 // targetType is a PostgreSQL type split into its base name and modifiers: "timestamp(3) with time
@@ -113,6 +118,10 @@ func (t targetType) arg(i, def int) int {
 // newColumn decides how a column is normalised, from its target type and its source type.
 func newColumn(cp *migrate.ColumnPlan) column {
 	c := column{plan: cp, scale: -1, transforms: cp.Transforms}
+	for _, name := range cp.Transforms {
+		f, _ := migrate.LookupTransform(name)
+		c.funcs = append(c.funcs, f)
+	}
 	tt := parseTargetType(cp.Type)
 	switch {
 	case cp.EnumLabels != nil && tt.array:
@@ -125,6 +134,9 @@ func newColumn(cp *migrate.ColumnPlan) column {
 		c.classify(tt)
 	}
 	c.latin1 = strings.EqualFold(cp.Source.Charset, "latin1") && c.textual() && !c.rawTransform()
+	if c.kind != kindBytes && c.kind != kindBlob && c.binaryTarget() {
+		c.width = c.targetWidth()
+	}
 	return c
 }
 

@@ -66,7 +66,7 @@ func (d *pgDB) table(t *table, r sqlRow) *pgTable {
 	p := &pgTable{db: d, t: t, rel: migrate.QualifiedIdent(t.schema, t.plan.Target), row: r.pgRow, key: r.pgKey, sql: t.sql}
 	for i := range t.cols {
 		f := int16(0)
-		if k := t.cols[i].kind; k == kindBytes || k == kindBlob {
+		if t.cols[i].binaryTarget() {
 			f = 1
 		}
 		p.formats = append(p.formats, f)

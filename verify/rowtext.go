@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"hash/maphash"
 	"strconv"
 )
 
@@ -19,8 +20,8 @@ import (
 // so that NULL and the empty string differ, and a field boundary cannot move. Both databases build
 // the same text in SQL (SQL mode), and ficus builds it from streamed values (stream mode).
 
-// appendField writes one field.
-func appendField(b []byte, c *column, v value) []byte {
+// appendField writes one field; quick is normBuf.quick.
+func appendField(b []byte, c *column, v value, quick *maphash.Seed) []byte {
 	switch {
 	case v.null:
 		return append(b, 'N')
@@ -30,6 +31,8 @@ func appendField(b []byte, c *column, v value) []byte {
 		return append(append(b, ':'), v.bad...)
 	case !c.kind.lengthPrefixed():
 		return append(b, v.text...)
+	case c.long && len(v.text) > longValue && quick != nil:
+		return appendQuickDigest(b, v.text, quick)
 	case c.long && len(v.text) > longValue:
 		return appendDigest(b, v.text)
 	}

@@ -17,6 +17,7 @@ const progressEvery = 4096
 
 // streamAggregate sums the rows read by read, normalised and hashed in Go.
 func streamAggregate(ctx context.Context, b *rowBuilder, sc scope, g grouping, seen func(int64), read reader) (aggregate, error) {
+	b.nb.quick = &b.t.rowSeed // both sides aggregate in ficus: no digest needs to be md5
 	out := aggregate{}
 	var n int64
 	err := read(readScope(sc), func(row [][]byte) error {

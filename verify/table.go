@@ -111,7 +111,7 @@ func (b *rowBuilder) build(row [][]byte) {
 			v = c.fromSource(&b.nb, row[i])
 		}
 		start := len(b.text)
-		b.text = appendField(b.text, c, v)
+		b.text = appendField(b.text, c, v, b.nb.quick)
 		b.fields[i] = [2]int{start, len(b.text)}
 	}
 }

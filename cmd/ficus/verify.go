@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +98,11 @@ func runVerify(cmd *cobra.Command, g *globals, f *verifyFlags) error {
 	if m.TargetURL == "" {
 		return errNoTarget
 	}
+	if os.Getenv("GOGC") == "" {
+		// Streaming allocates a little per value and keeps almost nothing: collecting garbage less
+		// often saves a tenth of the processor time for some megabytes of memory.
+		debug.SetGCPercent(400)
+	}
 	ctx := cmd.Context()
 	src, plan, err := readPlan(ctx, m)
 	if err != nil {
@@ -105,6 +112,7 @@ func runVerify(cmd *cobra.Command, g *globals, f *verifyFlags) error {
 	o.Source, o.SourceURL, o.Plan, o.Target = src, m.SourceURL, plan, m.TargetURL
 	o.SourceName, o.TargetName = config.MaskURL(m.SourceURL), config.MaskURL(m.TargetURL)
 	o.Filters = m.Filters()
+	o.Sensitive = append(m.Sensitive(), o.Sensitive...)
 	progress := newVerifyProgress(g.stderr, time.Now)
 	o.Progress, o.Interval = progress.update, progress.interval()
 	res, err := verify.Run(ctx, o)
