@@ -100,6 +100,22 @@ func roundMicros(t int64, prec int) int64 {
 
 func appendTimestamp(buf []byte, micros int64) []byte {
 	secs, frac := floorDiv(micros, 1e6)
+	days, sod := floorDiv(secs, 86400)
+	if y, m, d := civil(days + pgEpoch/86400); y >= 1 && y <= 9999 { // the common case, without time.Time
+		buf = appendDigits(buf, y, 4)
+		buf = append(buf, '-')
+		buf = appendDigits(buf, m, 2)
+		buf = append(buf, '-')
+		buf = appendDigits(buf, d, 2)
+		buf = append(buf, ' ')
+		buf = appendDigits(buf, sod/3600, 2)
+		buf = append(buf, ':')
+		buf = appendDigits(buf, sod/60%60, 2)
+		buf = append(buf, ':')
+		buf = appendDigits(buf, sod%60, 2)
+		buf = append(buf, '.')
+		return appendDigits(buf, frac, 6)
+	}
 	t := time.Unix(secs+pgEpoch, 0).UTC()
 	y := t.Year()
 	bc := y <= 0
@@ -125,6 +141,35 @@ func floorDiv(a, b int64) (q, r int64) {
 		q, r = q-1, r+b
 	}
 	return q, r
+}
+
+// civil is the proleptic Gregorian date of a day number (days since 1970-01-01), by Howard
+// Hinnant's civil_from_days.
+func civil(days int64) (y, m, d int64) {
+	era, doe := floorDiv(days+719468, 146097)
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	y = yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// appendDigits writes 0 <= n < 10^width in exactly width digits.
+func appendDigits(buf []byte, n int64, width int) []byte {
+	var d [8]byte
+	for i := width - 1; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(buf, d[:width]...)
 }
 
 // appendClock writes a time of day in microseconds as HH:MM:SS.ffffff.
