@@ -34,9 +34,9 @@ type normBuf struct {
 
 // fromSource normalises a source value in migrate.Source's canonical form (nil is NULL) the way
 // the loader converts it: character set decoded, the plan's transforms applied (migrate's own
-// functions), then the canonical text of the column's kind. The result is valid until the next call
-// with nb.
-func (c *column) fromSource(nb *normBuf, v []byte) value {
+// functions), then the canonical text of the column's kind, appended to buf: the result's text is
+// buf and the value. It is valid until the next call with nb.
+func (c *column) fromSource(nb *normBuf, buf, v []byte) value {
 	if v == nil {
 		return value{null: true}
 	}
@@ -59,27 +59,28 @@ func (c *column) fromSource(nb *normBuf, v []byte) value {
 		}
 	}
 	if nb.quick != nil && c.kind == kindBlob {
-		return c.keep(nb, value{text: appendQuickDigest(nb.out[:0], v, nb.quick)})
+		return value{text: appendQuickDigest(buf, v, nb.quick)}
 	}
-	return c.keep(nb, c.normalise(nb.out, v, false))
+	return c.normalise(buf, v, false)
 }
 
-// fromTarget normalises PostgreSQL's text output of the target column (binary for bytea; nil is
-// NULL), in a session with TimeZone UTC, DateStyle ISO and extra_float_digits 3.
-func (c *column) fromTarget(nb *normBuf, v []byte) value {
+// fromTarget normalises PostgreSQL's output of the target column, appended to buf like
+// fromSource: text in a session with TimeZone UTC, DateStyle ISO and extra_float_digits 3, binary
+// for bytea and the binaryTarget types; nil is NULL.
+func (c *column) fromTarget(nb *normBuf, buf, v []byte) value {
 	if v == nil {
 		return value{null: true}
 	}
 	switch {
 	case nb.quick != nil && c.kind == kindBlob:
-		return c.keep(nb, value{text: appendQuickDigest(nb.out[:0], v, nb.quick)})
+		return value{text: appendQuickDigest(buf, v, nb.quick)}
 	case c.width > 0:
-		return c.keep(nb, c.fromBinary(nb.out[:0], v))
+		return c.fromBinary(buf, v)
 	}
-	return c.keep(nb, c.normalise(nb.out, v, true))
+	return c.normalise(buf, v, true)
 }
 
-// keep holds on to a result's storage for the next value.
+// keep holds on to a result's storage in nb.out for the next value.
 func (c *column) keep(nb *normBuf, v value) value {
 	if cap(v.text) > cap(nb.out) {
 		nb.out = v.text[:0]
@@ -87,10 +88,9 @@ func (c *column) keep(nb *normBuf, v value) value {
 	return v
 }
 
-// normalise turns a value's text into the canonical text of the column's kind. target says the
-// text is PostgreSQL's output of the target column rather than a source value.
+// normalise appends to buf the canonical text of the column's kind of a value's text. target says
+// the text is PostgreSQL's output of the target column rather than a source value.
 func (c *column) normalise(buf, v []byte, target bool) value {
-	buf = buf[:0]
 	switch c.kind {
 	case kindInt:
 		return canonInt(buf, v)

@@ -96,7 +96,9 @@ func newRowBuilder(t *table, target bool) *rowBuilder {
 	return &rowBuilder{t: t, target: target, fields: make([][2]int, len(t.cols))}
 }
 
-// build normalises one row's values (in plan column order) into b.text.
+// build normalises one row's values (in plan column order) into b.text. A value whose field is
+// its canonical text (see appendField) is normalised straight into b.text; the others go through
+// b.nb.out.
 func (b *rowBuilder) build(row [][]byte) {
 	b.text = b.text[:0]
 	for i := range b.t.cols {
@@ -104,14 +106,26 @@ func (b *rowBuilder) build(row [][]byte) {
 		if i > 0 {
 			b.text = append(b.text, '|')
 		}
+		direct := !c.kind.lengthPrefixed()
+		buf := b.nb.out[:0]
+		if direct {
+			buf = b.text
+		}
 		var v value
 		if b.target {
-			v = c.fromTarget(&b.nb, row[i])
+			v = c.fromTarget(&b.nb, buf, row[i])
 		} else {
-			v = c.fromSource(&b.nb, row[i])
+			v = c.fromSource(&b.nb, buf, row[i])
 		}
 		start := len(b.text)
-		b.text = appendField(b.text, c, v, b.nb.quick)
+		switch {
+		case direct && !v.null && v.bad == "":
+			b.text = v.text
+		case direct:
+			b.text = appendField(b.text, c, v, b.nb.quick)
+		default:
+			b.text = appendField(b.text, c, c.keep(&b.nb, v), b.nb.quick)
+		}
 		b.fields[i] = [2]int{start, len(b.text)}
 	}
 }
