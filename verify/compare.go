@@ -28,8 +28,9 @@ const (
 	// batchRows is the most rows fetched by one row query.
 	batchRows = 50_000
 	// minSampleSegments is the level-0 segment count of a sampled table, at least: a sample needs
-	// segments to choose from.
-	minSampleSegments = 200
+	// segments to choose from, and small ones, so that the chosen key ranges still hit rows where
+	// the keys are sparse (a few keys far beyond the others stretch the range).
+	minSampleSegments = 4096
 )
 
 // comparer compares one table.

@@ -118,7 +118,7 @@ func runVerify(cmd *cobra.Command, g *globals, f *verifyFlags) error {
 	res, err := verify.Run(ctx, o)
 	progress.finish()
 	if err != nil && res == nil {
-		return redact(fmt.Errorf("verify: %w", err), m.SourceURL, m.TargetURL)
+		return redact(err, m.SourceURL, m.TargetURL) // verify's errors say where they come from
 	}
 	if err != nil {
 		fmt.Fprintln(g.stderr, "ficus:", redact(err, m.SourceURL, m.TargetURL))

@@ -45,7 +45,7 @@ func verifyVerdict(t verify.TableResult) string {
 	case verify.Identical:
 		return "identical"
 	}
-	s := fmt.Sprintf("%d rows differ: %d missing, %d extra, %d changed", t.Differences(), verifyRowCount(t.Missing), verifyRowCount(t.Extra), len(t.Changed))
+	s := fmt.Sprintf("%s: %d missing, %d extra, %d changed", rowsDiffer(t.Differences()), verifyRowCount(t.Missing), verifyRowCount(t.Extra), len(t.Changed))
 	if t.Unexplored.Segments > 0 {
 		s += fmt.Sprintf(" (search stopped: %d more segments differ)", t.Unexplored.Segments)
 	}
@@ -137,13 +137,37 @@ func verifySummary(res *verify.Result) string {
 	switch res.Status {
 	case verify.Identical:
 		if res.Partial {
-			return fmt.Sprintf("%s: no difference in the sample of %d tables, in %s", prefix, len(res.Tables), took)
+			return fmt.Sprintf("%s: no difference in the sample of %s, in %s", prefix, tableCount(len(res.Tables)), took)
 		}
-		return fmt.Sprintf("%s: %d tables identical, in %s", prefix, len(res.Tables), took)
+		return fmt.Sprintf("%s: %s identical, in %s", prefix, tableCount(len(res.Tables)), took)
 	case verify.Failed:
 		return fmt.Sprintf("%s: %d of %d tables could not be compared, %d differ, in %s", prefix, failed, len(res.Tables), differ, took)
 	}
-	return fmt.Sprintf("%s: %d of %d tables differ (%d rows), in %s", prefix, differ, len(res.Tables), rows, took)
+	return fmt.Sprintf("%s: %d of %d tables differ (%s), in %s", prefix, differ, len(res.Tables), rowCount(rows), took)
+}
+
+// rowsDiffer is "1 row differs" or "N rows differ".
+func rowsDiffer(n int) string {
+	if n == 1 {
+		return "1 row differs"
+	}
+	return strconv.Itoa(n) + " rows differ"
+}
+
+// tableCount is "1 table" or "N tables".
+func tableCount(n int) string {
+	if n == 1 {
+		return "1 table"
+	}
+	return strconv.Itoa(n) + " tables"
+}
+
+// rowCount is "1 row" or "N rows".
+func rowCount(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return strconv.Itoa(n) + " rows"
 }
 
 func verifyPercent(f float64) string {
