@@ -56,6 +56,9 @@ func plainTimestamp(buf, v []byte, prec int, zoned bool) ([]byte, bool) {
 		!allDigits(v[:4]) || !allDigits(v[5:7]) || !allDigits(v[8:10]) || !allDigits(v[11:13]) || !allDigits(v[14:16]) || !allDigits(v[17:19]) {
 		return nil, false
 	}
+	if !validClock(num(v[:4]), num(v[5:7]), num(v[8:10]), num(v[11:13]), num(v[14:16]), num(v[17:19])) {
+		return nil, false // the careful path says what is wrong
+	}
 	rest, frac := v[19:], []byte(nil)
 	if len(rest) > 0 && rest[0] == '.' {
 		n := 1
@@ -80,6 +83,27 @@ func plainTimestamp(buf, v []byte, prec int, zoned bool) ([]byte, bool) {
 		buf = append(buf, '0')
 	}
 	return buf, true
+}
+
+// num reads a short run of digits.
+func num(d []byte) int {
+	n := 0
+	for _, x := range d {
+		n = n*10 + int(x-'0')
+	}
+	return n
+}
+
+// validClock reports a real date (year 1 to 9999) and time of day.
+func validClock(y, m, d, hh, mm, ss int) bool {
+	if y < 1 || m < 1 || m > 12 || d < 1 || hh > 23 || mm > 59 || ss > 59 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
 }
 
 // roundMicros rounds to prec fractional digits the way PostgreSQL's AdjustTimestampForTypmod does:
