@@ -106,7 +106,7 @@ func verifyTableLine(t verify.TableProgress, width int) string {
 		line = fmt.Sprintf("%s%s %3d%%  %d rows  %s", name, progressBar(100), 100, rows, t.Status)
 	}
 	if t.Differences > 0 {
-		line += fmt.Sprintf(", %d rows differ", t.Differences)
+		line += ", " + rowsDiffer(t.Differences)
 	}
 	return line
 }
@@ -126,7 +126,7 @@ func verifyOverall(s verify.Snapshot, now time.Time) string {
 	}
 	line := fmt.Sprintf("verify: %d/%d tables done, %d rows hashed in %s", done, len(s.Tables), rows, progressDuration(now.Sub(s.Started)))
 	if differ > 0 {
-		line += fmt.Sprintf(", %d tables differ", differ)
+		line += ", " + tablesDiffer(differ)
 	}
 	return line
 }

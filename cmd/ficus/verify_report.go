@@ -154,6 +154,14 @@ func rowsDiffer(n int) string {
 	return strconv.Itoa(n) + " rows differ"
 }
 
+// tablesDiffer is "1 table differs" or "N tables differ".
+func tablesDiffer(n int) string {
+	if n == 1 {
+		return "1 table differs"
+	}
+	return strconv.Itoa(n) + " tables differ"
+}
+
 // tableCount is "1 table" or "N tables".
 func tableCount(n int) string {
 	if n == 1 {
