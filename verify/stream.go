@@ -20,6 +20,18 @@ func streamAggregate(ctx context.Context, b *rowBuilder, sc scope, g grouping, s
 	b.nb.quick = &b.t.rowSeed // both sides aggregate in ficus: no digest needs to be md5
 	out := aggregate{}
 	var n int64
+	// Consecutive rows mostly share a segment (range scans come in key order): their sums are
+	// gathered in cur and added to out when the segment changes.
+	var cur sums
+	curID, have := uint64(0), false
+	flush := func() {
+		if have {
+			s := out[curID]
+			s.rows += cur.rows
+			s.hash += cur.hash
+			out[curID] = s
+		}
+	}
 	err := read(readScope(sc), func(row [][]byte) error {
 		b.build(row)
 		h := maphash.Bytes(b.t.rowSeed, b.text)
@@ -28,9 +40,11 @@ func streamAggregate(ctx context.Context, b *rowBuilder, sc scope, g grouping, s
 			return err
 		}
 		if in {
-			s := out[id]
-			s.add(h)
-			out[id] = s
+			if !have || id != curID {
+				flush()
+				cur, curID, have = sums{}, id, true
+			}
+			cur.add(h)
 		}
 		if n++; n%progressEvery == 0 {
 			seen(progressEvery)
@@ -40,6 +54,7 @@ func streamAggregate(ctx context.Context, b *rowBuilder, sc scope, g grouping, s
 		}
 		return nil
 	})
+	flush()
 	seen(n % progressEvery)
 	return out, err
 }

@@ -147,7 +147,18 @@ func (b *rowBuilder) keyHash() uint64 {
 // keyInt is the integer key of the row last built.
 func (b *rowBuilder) keyInt() (int64, error) {
 	f := b.fields[b.t.key[0]]
-	n, err := strconv.ParseInt(string(b.text[f[0]:f[1]]), 10, 64)
+	d := b.text[f[0]:f[1]]
+	if len(d) > 0 && len(d) < 19 && d[0] != '-' { // fewer digits than int64 can overflow with
+		n := int64(0)
+		for _, x := range d {
+			if x < '0' || x > '9' {
+				return 0, errOutOfRange
+			}
+			n = n*10 + int64(x-'0')
+		}
+		return n, nil
+	}
+	n, err := strconv.ParseInt(string(d), 10, 64)
 	if err != nil {
 		return 0, errOutOfRange
 	}

@@ -45,6 +45,9 @@ func Open(ctx context.Context, u string) (*Source, error) {
 		"character_set_results": "binary",
 	})
 	cfg.InterpolateParams = true
+	if cfg.Net == "tcp" {
+		cfg.Net = bufferedTCP
+	}
 	connector, err := mysqldriver.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
