@@ -329,9 +329,12 @@ func floatValue(buf []byte, f float64, prec int) value {
 
 // appendHexBits writes x and n hex digits of bits.
 func appendHexBits(buf []byte, bits uint64, n int) []byte {
-	buf = append(buf, 'x')
+	start := len(buf)
+	buf = append(buf, "x0000000000000000"[:n+1]...)
+	b := buf[start+1:]
 	for i := n - 1; i >= 0; i-- {
-		buf = append(buf, "0123456789abcdef"[bits>>(4*i)&15])
+		b[i] = "0123456789abcdef"[bits&15]
+		bits >>= 4
 	}
 	return buf
 }

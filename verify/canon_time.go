@@ -79,10 +79,7 @@ func plainTimestamp(buf, v []byte, prec int, zoned bool) ([]byte, bool) {
 	}
 	buf = append(append(buf, v[:19]...), '.')
 	buf = append(buf, frac...)
-	for range 6 - len(frac) {
-		buf = append(buf, '0')
-	}
-	return buf, true
+	return append(buf, "000000"[len(frac):]...), true
 }
 
 // num reads a short run of digits.
@@ -126,19 +123,17 @@ func appendTimestamp(buf []byte, micros int64) []byte {
 	secs, frac := floorDiv(micros, 1e6)
 	days, sod := floorDiv(secs, 86400)
 	if y, m, d := civil(days + pgEpoch/86400); y >= 1 && y <= 9999 { // the common case, without time.Time
-		buf = appendDigits(buf, y, 4)
-		buf = append(buf, '-')
-		buf = appendDigits(buf, m, 2)
-		buf = append(buf, '-')
-		buf = appendDigits(buf, d, 2)
-		buf = append(buf, ' ')
-		buf = appendDigits(buf, sod/3600, 2)
-		buf = append(buf, ':')
-		buf = appendDigits(buf, sod/60%60, 2)
-		buf = append(buf, ':')
-		buf = appendDigits(buf, sod%60, 2)
-		buf = append(buf, '.')
-		return appendDigits(buf, frac, 6)
+		n := len(buf)
+		buf = append(buf, "0000-00-00 00:00:00.000000"...)
+		b := buf[n:]
+		putDigits(b[0:4], y)
+		putDigits(b[5:7], m)
+		putDigits(b[8:10], d)
+		putDigits(b[11:13], sod/3600)
+		putDigits(b[14:16], sod/60%60)
+		putDigits(b[17:19], sod%60)
+		putDigits(b[20:26], frac)
+		return buf
 	}
 	t := time.Unix(secs+pgEpoch, 0).UTC()
 	y := t.Year()
@@ -186,14 +181,12 @@ func civil(days int64) (y, m, d int64) {
 	return y, m, d
 }
 
-// appendDigits writes 0 <= n < 10^width in exactly width digits.
-func appendDigits(buf []byte, n int64, width int) []byte {
-	var d [8]byte
-	for i := width - 1; i >= 0; i-- {
+// putDigits writes 0 <= n < 10^len(d) into d, zero-padded.
+func putDigits(d []byte, n int64) {
+	for i := len(d) - 1; i >= 0; i-- {
 		d[i] = byte('0' + n%10)
 		n /= 10
 	}
-	return append(buf, d[:width]...)
 }
 
 // appendClock writes a time of day in microseconds as HH:MM:SS.ffffff.
