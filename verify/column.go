@@ -72,6 +72,12 @@ type column struct {
 	// width is the byte size of the target's binary form when stream mode reads the target column
 	// in binary (integers, floats, booleans, timestamps; see binaryTarget), 0 otherwise.
 	width int
+	// plain marks a source column whose values go straight to normalise: no character set to
+	// decode, no transform.
+	plain bool
+	// direct marks a kind whose field in the row text is the canonical text itself (see
+	// appendField), which build writes in place.
+	direct bool
 	// sensitive columns have their values redacted in every report.
 	sensitive bool
 	// transforms are the plan's transforms that the loader applied to source values; funcs are
@@ -137,6 +143,8 @@ func newColumn(cp *migrate.ColumnPlan) column {
 	if c.kind != kindBytes && c.kind != kindBlob && c.binaryTarget() {
 		c.width = c.targetWidth()
 	}
+	c.plain = !c.latin1 && len(c.funcs) == 0
+	c.direct = !c.kind.lengthPrefixed()
 	return c
 }
 

@@ -106,16 +106,24 @@ func (b *rowBuilder) build(row [][]byte) {
 		if i > 0 {
 			b.text = append(b.text, '|')
 		}
-		direct := !c.kind.lengthPrefixed()
+		direct := c.direct
 		buf := b.nb.out[:0]
 		if direct {
 			buf = b.text
 		}
+		// The common cases inline, the rest through fromTarget and fromSource (same results).
 		var v value
-		if b.target {
-			v = c.fromTarget(&b.nb, buf, row[i])
-		} else {
-			v = c.fromSource(&b.nb, buf, row[i])
+		switch raw := row[i]; {
+		case raw == nil:
+			v = value{null: true}
+		case b.target && c.width > 0:
+			v = c.fromBinary(buf, raw)
+		case (b.target || c.plain) && c.kind == kindBlob && b.nb.quick != nil:
+			v = value{text: appendQuickDigest(buf, raw, b.nb.quick)}
+		case b.target || c.plain:
+			v = c.normalise(buf, raw, b.target)
+		default:
+			v = c.fromSource(&b.nb, buf, raw)
 		}
 		start := len(b.text)
 		switch {
