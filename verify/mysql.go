@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
+
+	"github.com/ficus-dev/ficus/migrate/mysql"
 )
 
 // mysqlDB is a MySQL or MariaDB source queried in SQL mode.
@@ -51,41 +52,8 @@ func openMySQL(ctx context.Context, u string, conns int) (*mysqlDB, error) {
 	return &mysqlDB{db: db, name: cfg.DBName, sem: make(chan struct{}, conns)}, nil
 }
 
-// mysqlConfig reads a mysql:// or mariadb:// URL (port 3306 by default) or a driver DSN, as
-// migrate/mysql does.
-func mysqlConfig(s string) (*mysqldriver.Config, error) {
-	if !strings.HasPrefix(s, "mysql://") && !strings.HasPrefix(s, "mariadb://") {
-		return mysqldriver.ParseDSN(s)
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, errors.New("not a valid URL")
-	}
-	cfg := mysqldriver.NewConfig()
-	cfg.Net = "tcp"
-	host, port := u.Hostname(), u.Port()
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	if port == "" {
-		port = "3306"
-	}
-	cfg.Addr = host + ":" + port
-	if u.User != nil {
-		cfg.User = u.User.Username()
-		cfg.Passwd, _ = u.User.Password()
-	}
-	cfg.DBName = strings.TrimPrefix(u.Path, "/")
-	for k, vs := range u.Query() {
-		if len(vs) > 0 {
-			if cfg.Params == nil {
-				cfg.Params = map[string]string{}
-			}
-			cfg.Params[k] = vs[len(vs)-1]
-		}
-	}
-	return cfg, nil
-}
+// mysqlConfig reads a mysql:// or mariadb:// URL or a driver DSN, as migrate/mysql does.
+func mysqlConfig(s string) (*mysqldriver.Config, error) { return mysql.ParseURL(s) }
 
 func (d *mysqlDB) Close() error { return d.db.Close() }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ficus-dev/ficus/internal/tick"
 )
 
 // Run compares the plan's tables (or Options.Tables) between the source and the target, and
@@ -297,25 +299,7 @@ func (r *runner) report() (stop func()) {
 	if r.o.Progress == nil {
 		return func() {}
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(r.o.Interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				r.o.Progress(r.snapshot())
-			case <-done:
-				return
-			}
-		}
-	})
-	return func() {
-		close(done)
-		wg.Wait()
-		r.o.Progress(r.snapshot())
-	}
+	return tick.Every(r.o.Interval, func() { r.o.Progress(r.snapshot()) })
 }
 
 func (r *runner) snapshot() Snapshot {

@@ -81,13 +81,17 @@ func (p *progressPrinter) remember(cur progressFrame) progressFrame {
 	return p.frames[0]
 }
 
-// draw replaces the lines drawn last time by lines, each cut to the terminal's width so that none
-// wraps (a wrapped line would throw the cursor-up count off).
-func (p *progressPrinter) draw(lines []string) {
-	width, _ := terminalWidth(p.w)
+// draw replaces the lines drawn last time by lines.
+func (p *progressPrinter) draw(lines []string) { p.drawn = redraw(p.w, p.drawn, lines) }
+
+// redraw replaces the drawn lines at the bottom of terminal w by lines, each cut to the terminal's
+// width so that none wraps (a wrapped line would throw the cursor-up count off), and returns how many
+// it drew.
+func redraw(w io.Writer, drawn int, lines []string) int {
+	width, _ := terminalWidth(w)
 	var b strings.Builder
-	if p.drawn > 0 {
-		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)
+	if drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA", drawn)
 	}
 	b.WriteString("\x1b[J")
 	for _, l := range lines {
@@ -96,6 +100,6 @@ func (p *progressPrinter) draw(lines []string) {
 		}
 		b.WriteString(l + "\n")
 	}
-	io.WriteString(p.w, b.String())
-	p.drawn = len(lines)
+	io.WriteString(w, b.String())
+	return len(lines)
 }

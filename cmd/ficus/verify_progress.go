@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/ficus-dev/ficus/verify"
@@ -51,22 +50,7 @@ func (p *verifyProgress) finish() {
 	}
 }
 
-func (p *verifyProgress) draw(lines []string) {
-	width, _ := terminalWidth(p.w)
-	var b strings.Builder
-	if p.drawn > 0 {
-		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)
-	}
-	b.WriteString("\x1b[J")
-	for _, l := range lines {
-		if r := []rune(l); width > 1 && len(r) >= width {
-			l = string(r[:width-1])
-		}
-		b.WriteString(l + "\n")
-	}
-	io.WriteString(p.w, b.String())
-	p.drawn = len(lines)
-}
+func (p *verifyProgress) draw(lines []string) { p.drawn = redraw(p.w, p.drawn, lines) }
 
 // verifyProgressLines is the live display: the overall line, then the tables being compared (all
 // of them when there are few).

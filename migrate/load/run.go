@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ficus-dev/ficus/internal/tick"
 	"github.com/ficus-dev/ficus/migrate"
 	"github.com/ficus-dev/ficus/migrate/pgcopy"
 )
@@ -194,25 +195,7 @@ func (r *runner) report() (stop func()) {
 	if r.o.Progress == nil {
 		return func() {}
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(r.o.Interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				r.o.Progress(r.snapshot())
-			case <-done:
-				return
-			}
-		}
-	})
-	return func() {
-		close(done)
-		wg.Wait()
-		r.o.Progress(r.snapshot())
-	}
+	return tick.Every(r.o.Interval, func() { r.o.Progress(r.snapshot()) })
 }
 
 // prepare builds the in-memory tables from the plan and the state, and

@@ -33,7 +33,7 @@ var _ migrate.Source = (*Source)(nil)
 // TIMESTAMP values in UTC and string values in their columns' own character
 // sets (character_set_results = binary), which the canonical row form wants.
 func Open(ctx context.Context, u string) (*Source, error) {
-	cfg, err := parseURL(u)
+	cfg, err := ParseURL(u)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}
@@ -72,8 +72,10 @@ func mergeParams(have, add map[string]string) map[string]string {
 	return have
 }
 
-// parseURL accepts a mysql:// or mariadb:// URL or a driver DSN.
-func parseURL(s string) (*mysqldriver.Config, error) {
+// ParseURL reads a mysql:// or mariadb:// URL (host 127.0.0.1 and port 3306 by default) or a
+// go-sql-driver/mysql DSN into the driver's configuration. Its errors never quote the URL, which may
+// hold a password.
+func ParseURL(s string) (*mysqldriver.Config, error) {
 	if !strings.HasPrefix(s, "mysql://") && !strings.HasPrefix(s, "mariadb://") {
 		return mysqldriver.ParseDSN(s)
 	}
