@@ -42,7 +42,8 @@ func newVerifyCmd(g *globals) *cobra.Command {
 the PostgreSQL target, honouring the migration's mapping: renamed tables and columns, casts,
 transforms and row filters. It prints per table the rows on each side and either "identical" or
 the rows that differ: missing in the target, extra in the target, and changed, with the key, the
-columns that differ and both values (redacted for --sensitive columns).
+columns that differ and both values (redacted for columns marked sensitive: true in the config
+or given with --sensitive).
 
 Values are normalised so that equal data compares equal across engines (decimals at the target's
 scale, floats to 15 significant digits for double precision and 6 for real, timestamps in UTC to
