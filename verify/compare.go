@@ -39,7 +39,7 @@ type comparer struct {
 	src, dst side
 	sample   float64
 	maxRows  int
-	rejects  map[string]string
+	rejects  map[string]reject
 	res      *TableResult
 	progress *tableProgress
 }

@@ -241,3 +241,26 @@ func TestScenarios(t *testing.T) {
 		}
 	})
 }
+
+// A row the load rejected is missing with the load's reason, which is not shown when the column is
+// sensitive: the loader's reasons may quote the value.
+func TestRejectedRowsKeepSensitiveValuesOut(t *testing.T) {
+	f := migrated(t, mariaSource(t, `CREATE TABLE tm (id INT PRIMARY KEY, t TIME, u TIME);
+		INSERT INTO tm VALUES (1, '-01:00:00', '10:00:00'), (2, '12:00:00', '-02:00:00'), (3, '13:00:00', '14:00:00');`), migrate.Overrides{})
+	res := f.verify(t, verify.Options{NoStore: true, Sensitive: []string{"tm.t"}})
+	sameLines(t, summary(res), want(`tm missing id="1"`, `tm missing id="2"`))
+	notes := map[string]string{}
+	for _, r := range tableResult(t, res, "tm").Missing {
+		notes[*r.Key[0].Value] = r.Note
+	}
+	if n := notes["1"]; n != "rejected by the load: column t (sensitive: the reason is not shown)" {
+		t.Errorf("note of the row rejected for its sensitive column: %q", n)
+	}
+	if n := notes["2"]; !strings.HasPrefix(n, "rejected by the load: column u: ") || !strings.Contains(n, "-02:00:00") {
+		t.Errorf("note of the row rejected for another column: %q, want the load's reason", n)
+	}
+	doc, _ := json.Marshal(res)
+	if strings.Contains(string(doc), "-01:00:00") {
+		t.Errorf("the sensitive value is in the result: %s", doc)
+	}
+}

@@ -172,7 +172,8 @@ func (c *comparer) values(f []field, idx []int) []Value {
 	return out
 }
 
-// rejectNote says that the load rejected a missing row, with the reason it recorded.
+// rejectNote says that the load rejected a missing row, with the reason it recorded, unless the
+// column is sensitive: the loader's reasons may quote the value.
 func (c *comparer) rejectNote(f []field) string {
 	if len(c.rejects) == 0 {
 		return ""
@@ -181,8 +182,14 @@ func (c *comparer) rejectNote(f []field) string {
 	for i, k := range c.t.key {
 		parts[i] = c.t.cols[k].plan.Source.Name + "=" + strconv.Quote(string(f[k].text))
 	}
-	if reason, ok := c.rejects[strings.Join(parts, ",")]; ok {
-		return "rejected by the load: " + reason
+	r, ok := c.rejects[strings.Join(parts, ",")]
+	if !ok {
+		return ""
 	}
-	return ""
+	for i := range c.t.cols {
+		if col := &c.t.cols[i]; col.plan.Source.Name == r.column && col.sensitive {
+			return "rejected by the load: column " + r.column + " (sensitive: the reason is not shown)"
+		}
+	}
+	return "rejected by the load: column " + r.column + ": " + r.reason
 }

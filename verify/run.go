@@ -106,8 +106,8 @@ type tableRun struct {
 	t        *table
 	res      TableResult
 	progress tableProgress
-	// rejects are the load's rejected rows of the table: reasons by key.
-	rejects map[string]string
+	// rejects are the load's rejected rows of the table, by key.
+	rejects map[string]reject
 }
 
 func (r *runner) open(ctx context.Context) error {

@@ -82,9 +82,12 @@ type Results struct {
 // Last returns the target's last verification; ErrNoResult when there is none.
 func (r Results) Last(ctx context.Context) (*Result, error) { return Last(ctx, r.Target) }
 
-// readRejects reads the rows the load rejected, by source table, as "column: reason" by key in the
-// form the loader records ("id=\"5\""). A target without load state has none.
-func readRejects(ctx context.Context, pool *pgxpool.Pool) (map[string]map[string]string, error) {
+// reject is why the load rejected a row: the source column and the loader's reason.
+type reject struct{ column, reason string }
+
+// readRejects reads the rows the load rejected, by source table, by key in the form the loader
+// records ("id=\"5\""). A target without load state has none.
+func readRejects(ctx context.Context, pool *pgxpool.Pool) (map[string]map[string]reject, error) {
 	var exists bool
 	if err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, StateSchema+".rejects").Scan(&exists); err != nil {
 		return nil, fmt.Errorf("read rejects: %w", err)
@@ -97,16 +100,16 @@ func readRejects(ctx context.Context, pool *pgxpool.Pool) (map[string]map[string
 		return nil, fmt.Errorf("read rejects: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]map[string]string{}
+	out := map[string]map[string]reject{}
 	for rows.Next() {
 		var table, key, column, reason string
 		if err := rows.Scan(&table, &key, &column, &reason); err != nil {
 			return nil, fmt.Errorf("read rejects: %w", err)
 		}
 		if out[table] == nil {
-			out[table] = map[string]string{}
+			out[table] = map[string]reject{}
 		}
-		out[table][key] = "column " + column + ": " + reason
+		out[table][key] = reject{column: column, reason: reason}
 	}
 	return out, rows.Err()
 }
