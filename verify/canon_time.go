@@ -236,7 +236,7 @@ func canonDate(buf, v []byte) value {
 // 24:00:00, so anything else could not have been loaded.
 func canonTime(buf, v []byte, prec int) value {
 	if len(v) >= 8 && len(v) <= 15 && v[2] == ':' && v[5] == ':' && allDigits(v[:2]) && allDigits(v[3:5]) && allDigits(v[6:8]) &&
-		v[0] <= '2' && (len(v) == 8 || v[8] == '.' && len(v) > 9 && len(v)-9 <= prec && allDigits(v[9:])) && string(v[:2]) < "24" {
+		v[0] <= '2' && v[3] <= '5' && v[6] <= '5' && (len(v) == 8 || v[8] == '.' && len(v) > 9 && len(v)-9 <= prec && allDigits(v[9:])) && string(v[:2]) < "24" {
 		buf = append(buf, v...)
 		if len(v) == 8 {
 			buf = append(buf, '.')
