@@ -187,6 +187,25 @@ func want(lines ...string) []string {
 	return lines
 }
 
+// sameDifferences checks a result: exactly the want lines (see summary), the status they imply,
+// and every table hashed in hashedIn.
+func sameDifferences(t *testing.T, res *verify.Result, want []string, hashedIn string) {
+	t.Helper()
+	sameLines(t, summary(res), want)
+	wantStatus := verify.Identical
+	if len(want) > 0 {
+		wantStatus = verify.Different
+	}
+	if res.Status != wantStatus {
+		t.Errorf("status %s, want %s", res.Status, wantStatus)
+	}
+	for _, tr := range res.Tables {
+		if tr.HashedIn != hashedIn {
+			t.Errorf("table %s hashed in %s, want %s", tr.Source, tr.HashedIn, hashedIn)
+		}
+	}
+}
+
 func sameLines(t *testing.T, got, want []string) {
 	t.Helper()
 	if !slices.Equal(got, want) {
