@@ -73,7 +73,7 @@ func TestVerifyAfterMigrating(t *testing.T) {
 	if exitCode(err) != 0 {
 		t.Fatalf("verify right after the migration: exit %d\n%s%s", exitCode(err), out, errOut)
 	}
-	for _, want := range []string{"customers -> clients", "identical", "verify: 2 tables identical"} {
+	for _, want := range []string{"source: mysql://root@127.0.0.1:", "target: postgres", "customers -> clients", "identical", "verify: 2 tables identical"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q:\n%s", want, out)
 		}

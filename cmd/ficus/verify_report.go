@@ -13,6 +13,9 @@ import (
 // writeVerifyReport prints a table of the tables' verdicts, then each differing table's rows.
 func writeVerifyReport(w io.Writer, res *verify.Result) error {
 	var b strings.Builder
+	if res.Source != "" || res.Target != "" {
+		fmt.Fprintf(&b, "source: %s\ntarget: %s\n\n", res.Source, res.Target)
+	}
 	if res.Partial {
 		fmt.Fprintf(&b, "PARTIAL: only %s of each table's segments were compared (--sample); rows outside them were not checked.\n\n",
 			verifyPercent(res.Sample))
