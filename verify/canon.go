@@ -74,7 +74,7 @@ func (c *column) fromTarget(nb *normBuf, buf, v []byte) value {
 	switch {
 	case nb.quick != nil && c.kind == kindBlob:
 		return value{text: appendQuickDigest(buf, v, nb.quick)}
-	case c.width > 0:
+	case c.width != 0:
 		return c.fromBinary(buf, v)
 	}
 	return c.normalise(buf, v, true)

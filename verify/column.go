@@ -70,7 +70,8 @@ type column struct {
 	// Windows-1252) before the transforms, unless a transform reads them as bytes.
 	latin1 bool
 	// width is the byte size of the target's binary form when stream mode reads the target column
-	// in binary (integers, floats, booleans, timestamps; see binaryTarget), 0 otherwise.
+	// in binary (integers, floats, booleans, timestamps; see binaryTarget), numericWidth for a
+	// numeric (read in binary too, of no fixed size), 0 otherwise.
 	width int
 	// plain marks a source column whose values go straight to normalise: no character set to
 	// decode, no transform.

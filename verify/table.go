@@ -116,7 +116,7 @@ func (b *rowBuilder) build(row [][]byte) {
 		switch raw := row[i]; {
 		case raw == nil:
 			v = value{null: true}
-		case b.target && c.width > 0:
+		case b.target && c.width != 0:
 			v = c.fromBinary(buf, raw)
 		case (b.target || c.plain) && c.kind == kindBlob && b.nb.quick != nil:
 			v = value{text: appendQuickDigest(buf, raw, b.nb.quick)}
