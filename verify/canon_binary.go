@@ -7,8 +7,8 @@ import (
 )
 
 // PostgreSQL's binary output is cheaper than its text output for the server to write and for ficus
-// to read: stream mode reads integers, floats, booleans, timestamps and numerics of the target in binary
-// (bytea too, read as its bytes). binaryTarget reports whether c is read so.
+// to read: stream mode reads integers, floats, booleans, timestamps and numerics of the target in
+// binary (bytea too, read as its bytes). binaryTarget reports whether c is read so.
 func (c *column) binaryTarget() bool {
 	switch c.kind {
 	case kindBytes, kindBlob:
